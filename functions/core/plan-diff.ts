@@ -143,21 +143,24 @@ function unitChanges(oldPlan: Plan, newPlan: Plan): PlanChange[] {
 
 /** Contacts are matched by address: a new address is a new contact, not a renamed one. */
 function contactChanges(before: Unit, after: Unit, at: Subject): PlanChange[] {
-  return diffCollection({
-    before: before.contacts,
-    after: after.contacts,
-    key: (c) => c.email.toLowerCase(),
-    subject: () => at.subject,
-    name: () => at.name,
-    added: 'unit-contacts-changed',
-    removed: 'unit-contacts-changed',
-    compare: (oldContact, newContact) =>
-      sameValue(oldContact, newContact) ? [] : [{ kind: 'unit-contacts-changed', ...at, field: contactField(newContact), before: oldContact, after: newContact }],
-  }).map((change) => (change.field === undefined ? { ...change, field: contactField((change.after ?? change.before) as Contact) } : change));
-}
-
-function contactField(contact: Contact): string {
-  return `contacts[${contact.email.toLowerCase()}]`;
+  const byAddress = (unit: Unit) => new Map(unit.contacts.map((c) => [c.email.toLowerCase(), c]));
+  const oldContacts = byAddress(before);
+  const newContacts = byAddress(after);
+  const addresses = [...new Set([...oldContacts.keys(), ...newContacts.keys()])].sort(compareText);
+  return addresses.flatMap((address): PlanChange[] => {
+    const oldContact = oldContacts.get(address);
+    const newContact = newContacts.get(address);
+    if (sameValue(oldContact, newContact)) return [];
+    return [
+      {
+        kind: 'unit-contacts-changed',
+        ...at,
+        field: `contacts[${address}]`,
+        ...(oldContact === undefined ? {} : { before: oldContact }),
+        ...(newContact === undefined ? {} : { after: newContact }),
+      },
+    ];
+  });
 }
 
 const dutyFields: FieldSpec<Duty>[] = [
