@@ -28,13 +28,26 @@ export interface InstanceProgress {
   done: readonly string[];
 }
 
-export function ladderSteps(schedule: Schedule, ladder: Ladder): LadderStep[] {
+/** Who each rung of a ladder tells. */
+export interface RungRecipients {
+  yellow: Recipient[];
+  red: Recipient[];
+  warningTalk: Recipient[];
+}
+
+export function rungRecipients(ladder: Ladder): RungRecipients {
+  return { yellow: ladder.yellow.notify, red: ladder.red.notify, warningTalk: ladder.warningTalk.notify };
+}
+
+export type StepDates = Pick<Schedule, 'opensOn' | 'reminders' | 'yellowOn' | 'redOn' | 'warningTalkOn' | 'missedOn'>;
+
+export function ladderSteps(schedule: StepDates, notify: RungRecipients): LadderStep[] {
   return [
     { key: 'notice', kind: 'notice', on: schedule.opensOn, level: 0, notify: ['owner'] },
     ...schedule.reminders.map((on): LadderStep => ({ key: `reminder:${on}`, kind: 'reminder', on, level: 0, notify: ['owner'] })),
-    { key: 'yellow', kind: 'yellow', on: schedule.yellowOn, level: 1, notify: ladder.yellow.notify },
-    { key: 'red', kind: 'red', on: schedule.redOn, level: 2, notify: ladder.red.notify },
-    { key: 'warning-talk', kind: 'warning-talk', on: schedule.warningTalkOn, level: 3, notify: ladder.warningTalk.notify },
+    { key: 'yellow', kind: 'yellow', on: schedule.yellowOn, level: 1, notify: notify.yellow },
+    { key: 'red', kind: 'red', on: schedule.redOn, level: 2, notify: notify.red },
+    { key: 'warning-talk', kind: 'warning-talk', on: schedule.warningTalkOn, level: 3, notify: notify.warningTalk },
     { key: 'missed', kind: 'missed', on: schedule.missedOn, level: 0, notify: [] },
   ];
 }

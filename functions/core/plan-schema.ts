@@ -134,6 +134,16 @@ export const scoringSchema = z.strictObject({
     .array(z.strictObject({ withinWorkdays: z.number().int().min(1).max(250).optional(), credit: z.number().min(0).max(1) }))
     .min(1)
     .max(5),
+  /**
+   * 三(三): units whose work lags face 通报批评 (public criticism) or 警示约谈 (a warning talk) at the
+   * annual evaluation: below these scores, or when their duties reached that rung during the year.
+   */
+  evaluation: z
+    .strictObject({
+      criticismBelow: z.number().min(0).max(100).default(80),
+      warningTalkBelow: z.number().min(0).max(100).default(60),
+    })
+    .default({ criticismBelow: 80, warningTalkBelow: 60 }),
 });
 
 export const planSchema = z

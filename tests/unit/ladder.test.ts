@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WorkCalendar } from '../../functions/core/calendar.ts';
-import { ladderSteps, lightOf, nextActionOn, statusOf, stepsDue, type InstanceProgress } from '../../functions/core/ladder.ts';
+import { ladderSteps, lightOf, rungRecipients, nextActionOn, statusOf, stepsDue, type InstanceProgress } from '../../functions/core/ladder.ts';
 import { periodContaining } from '../../functions/core/periods.ts';
 import { ladderOf, scheduleFor } from '../../functions/core/schedule.ts';
 import { buildPlan, dutyInput } from '../support/plan-fixture.ts';
@@ -10,7 +10,7 @@ import { buildPlan, dutyInput } from '../support/plan-fixture.ts';
 const plan = buildPlan({ duties: [dutyInput()] });
 const duty = plan.duties[0]!;
 const schedule = scheduleFor(plan, new WorkCalendar(), duty, periodContaining('monthly', '2022-07-01'));
-const steps = ladderSteps(schedule, ladderOf(plan, duty));
+const steps = ladderSteps(schedule, rungRecipients(ladderOf(plan, duty)));
 const open: InstanceProgress = { completedOn: null, done: [] };
 
 function doneUpTo(day: string): InstanceProgress {
