@@ -25,7 +25,19 @@ export class ValidationError extends FireplanError {
 
 export class CalendarError extends FireplanError {}
 
+/** A workflow or API input that fails its schema; state machines fail the execution with this name. */
+export class InvalidInputError extends ValidationError {}
+
 export class NotFoundError extends FireplanError {}
+
+/** The item changed since it was read (a version or state condition failed): the caller re-reads and decides. */
+export class ConflictError extends FireplanError {}
+
+/** The table could not be read or written; retrying the step is safe, since every write is conditional. */
+export class StorageError extends FireplanError {}
+
+/** SES still throttles after the SDK's own retries: the workflow retries the step with backoff. */
+export class EmailThrottledError extends FireplanError {}
 
 export function formatProblem(problem: Problem): string {
   const where = problem.path === '' ? '(document)' : problem.path;

@@ -1,0 +1,255 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { ConflictError, NotFoundError, StorageError } from '../core/errors.ts';
+import { parseInstanceId, shardOf } from '../core/ids.ts';
+import type { InstanceRecord } from '../core/instance.ts';
+import { planSchema, type Plan } from '../core/plan-schema.ts';
+import { documentClient } from './aws-clients.ts';
+import { z } from 'zod';
+import { loadEnv, shardsVariable } from './env.ts';
+
+/**
+ * The table's typed entities and access patterns (docs/architecture.md, README). Every write that
+ * could race is conditional; nothing on a request or workflow path scans.
+ */
+
+const env = loadEnv(z.object({ TABLE_NAME: z.string().min(1), FOLLOW_UP_SHARDS: shardsVariable }));
+const TABLE = env.TABLE_NAME;
+export const DUE_INDEX = 'due';
+export const UNIT_INDEX = 'unit';
+export const PERIOD_INDEX = 'period';
+
+const townPk = (town: string) => `TOWN#${town}`;
+
+export function instanceKey(id: string): { pk: string; sk: string } {
+  const key = parseInstanceId(id);
+  if (!key) throw new NotFoundError(`not an instance id: ${id}`);
+  return { pk: townPk(key.town), sk: `INST#${key.duty}#${key.owner}#${key.period}` };
+}
+
+async function call<T>(what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) throw error;
+    throw new StorageError(`${what} failed: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+async function queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await call(`query ${input.IndexName ?? 'table'}`, () => documentClient.send(new QueryCommand({ ...input, ExclusiveStartKey: start })));
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+// Towns and plans
+
+export interface TownRecord {
+  town: string;
+  name: string;
+  planId: string;
+  planVersion: string;
+}
+
+/** Register a town with an active plan version. Seeding and plan activation use it; rewriting the same version is harmless. */
+export async function putTownPlan(plan: Plan, planVersion: string): Promise<void> {
+  const town = plan.town.id;
+  await call('put plan', () =>
+    documentClient.send(new PutCommand({ TableName: TABLE, Item: { pk: townPk(town), sk: `PLAN#${plan.id}#${planVersion}`, entity: 'plan', plan: JSON.stringify(plan) } })),
+  );
+  const record: TownRecord = { town, name: plan.town.name, planId: plan.id, planVersion };
+  await call('put town', () => documentClient.send(new PutCommand({ TableName: TABLE, Item: { pk: townPk(town), sk: 'TOWN', entity: 'town', ...record } })));
+  await call('register town', () => documentClient.send(new PutCommand({ TableName: TABLE, Item: { pk: 'TOWNS', sk: `TOWN#${town}`, entity: 'town-ref', town } })));
+}
+
+export async function listTowns(): Promise<string[]> {
+  const items = await queryAll({ TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'TOWNS' }, ProjectionExpression: 'town' });
+  return items.map((i) => String(i['town']));
+}
+
+const planCache = new Map<string, Plan>();
+
+/** The town's active plan. Plan versions are immutable, so a container keeps each one it has read. */
+export async function getActivePlan(town: string): Promise<{ plan: Plan; planVersion: string }> {
+  const townItem = await call('get town', () => documentClient.send(new GetCommand({ TableName: TABLE, Key: { pk: townPk(town), sk: 'TOWN' } })));
+  if (!townItem.Item) throw new NotFoundError(`unknown town: ${town}`);
+  const { planId, planVersion } = townItem.Item as TownRecord;
+  const cacheKey = `${town}#${planId}#${planVersion}`;
+  const cached = planCache.get(cacheKey);
+  if (cached) return { plan: cached, planVersion };
+  const planItem = await call('get plan', () => documentClient.send(new GetCommand({ TableName: TABLE, Key: { pk: townPk(town), sk: `PLAN#${planId}#${planVersion}` } })));
+  if (!planItem.Item) throw new NotFoundError(`town ${town}: plan ${planId} version ${planVersion} is missing`);
+  const plan = planSchema.parse(JSON.parse(String(planItem.Item['plan'])));
+  planCache.set(cacheKey, plan);
+  return { plan, planVersion };
+}
+
+// Duty instances
+
+function instanceItem(record: InstanceRecord): Record<string, unknown> {
+  return {
+    ...instanceKey(record.id),
+    entity: 'instance',
+    ...record,
+    ...(record.nextActionOn === null ? {} : { duePk: `DUE#${shardOf(record.town, env.FOLLOW_UP_SHARDS)}`, dueSk: `${record.nextActionOn}#${record.id}` }),
+    unitPk: `UNIT#${record.town}#${record.owner}`,
+    unitSk: `${record.dueOn}#${record.id}`,
+    periodPk: `PERIOD#${record.town}#${record.periodId}`,
+    periodSk: `${record.dutyId}#${record.owner}`,
+  };
+}
+
+const keyAttributes = ['pk', 'sk', 'entity', 'duePk', 'dueSk', 'unitPk', 'unitSk', 'periodPk', 'periodSk'];
+
+function toRecord(item: Record<string, unknown>): InstanceRecord {
+  const record = { ...item };
+  for (const key of keyAttributes) delete record[key];
+  return record as unknown as InstanceRecord;
+}
+
+/** Create an instance unless it exists: opening a period twice creates nothing new. */
+export async function createInstance(record: InstanceRecord): Promise<boolean> {
+  try {
+    await call('create instance', () =>
+      documentClient.send(new PutCommand({ TableName: TABLE, Item: instanceItem(record), ConditionExpression: 'attribute_not_exists(pk)' })),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+/** Write an instance's new state if nobody changed it since it was read (optimistic locking on `version`). */
+export async function saveInstance(record: InstanceRecord): Promise<InstanceRecord> {
+  const next = { ...record, version: record.version + 1 };
+  try {
+    await call('save instance', () =>
+      documentClient.send(
+        new PutCommand({ TableName: TABLE, Item: instanceItem(next), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': record.version } }),
+      ),
+    );
+    return next;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) throw new ConflictError(`instance ${record.id} changed since version ${record.version}`, { cause: error });
+    throw error;
+  }
+}
+
+export async function getInstance(id: string): Promise<InstanceRecord> {
+  const result = await call('get instance', () => documentClient.send(new GetCommand({ TableName: TABLE, Key: instanceKey(id) })));
+  if (!result.Item) throw new NotFoundError(`no duty instance ${id}`);
+  return toRecord(result.Item);
+}
+
+/** What needs action on or before a day in one shard: the sparse `due` index, never a scan. */
+export async function queryDue(shard: number, date: string): Promise<InstanceRecord[]> {
+  const items = await queryAll({
+    TableName: TABLE,
+    IndexName: DUE_INDEX,
+    KeyConditionExpression: 'duePk = :pk AND dueSk <= :upTo',
+    ExpressionAttributeValues: { ':pk': `DUE#${shard}`, ':upTo': `${date}#\uffff` },
+  });
+  return items.map(toRecord);
+}
+
+export async function listTownInstances(town: string): Promise<InstanceRecord[]> {
+  const items = await queryAll({
+    TableName: TABLE,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :inst)',
+    ExpressionAttributeValues: { ':pk': townPk(town), ':inst': 'INST#' },
+  });
+  return items.map(toRecord);
+}
+
+export async function listUnitInstances(town: string, unit: string): Promise<InstanceRecord[]> {
+  const items = await queryAll({ TableName: TABLE, IndexName: UNIT_INDEX, KeyConditionExpression: 'unitPk = :pk', ExpressionAttributeValues: { ':pk': `UNIT#${town}#${unit}` } });
+  return items.map(toRecord);
+}
+
+export async function listPeriodInstances(town: string, period: string): Promise<InstanceRecord[]> {
+  const items = await queryAll({ TableName: TABLE, IndexName: PERIOD_INDEX, KeyConditionExpression: 'periodPk = :pk', ExpressionAttributeValues: { ':pk': `PERIOD#${town}#${period}` } });
+  return items.map(toRecord);
+}
+
+// Email intents: the guard that makes every email go out once
+
+export type IntentStatus = 'pending' | 'sent' | 'rejected' | 'retryable';
+
+export interface MailIntent {
+  town: string;
+  date: string;
+  recipient: string;
+  purpose: string;
+  subject: string;
+  instanceIds: string[];
+  status: IntentStatus;
+  messageId?: string;
+  reason?: string;
+}
+
+const intentKey = (i: Pick<MailIntent, 'town' | 'date' | 'recipient' | 'purpose'>) => ({ pk: `MAIL#${i.town}#${i.date}`, sk: `${i.recipient}#${i.purpose}` });
+
+/**
+ * Record the intent to send before sending. Returns true when this caller may send: the intent is
+ * new, or an earlier attempt was refused by SES in a way that is safe to retry. An intent left
+ * `pending` (a crash after the send call) is never sent again: a duplicate is worse than a gap the run reports.
+ */
+export async function claimIntent(intent: Omit<MailIntent, 'status'>): Promise<{ claimed: boolean; existing?: MailIntent }> {
+  try {
+    await call('claim intent', () =>
+      documentClient.send(
+        new PutCommand({ TableName: TABLE, Item: { ...intentKey(intent), entity: 'mail', ...intent, status: 'pending' }, ConditionExpression: 'attribute_not_exists(pk)' }),
+      ),
+    );
+    return { claimed: true };
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+  try {
+    await call('reclaim intent', () =>
+      documentClient.send(
+        new UpdateCommand({
+          TableName: TABLE,
+          Key: intentKey(intent),
+          UpdateExpression: 'SET #s = :pending',
+          ConditionExpression: '#s = :retryable',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':pending': 'pending', ':retryable': 'retryable' },
+        }),
+      ),
+    );
+    return { claimed: true };
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    const existing = await call('get intent', () => documentClient.send(new GetCommand({ TableName: TABLE, Key: intentKey(intent) })));
+    return { claimed: false, existing: existing.Item as MailIntent };
+  }
+}
+
+export async function settleIntent(intent: Pick<MailIntent, 'town' | 'date' | 'recipient' | 'purpose'>, status: Exclude<IntentStatus, 'pending'>, detail: { messageId?: string; reason?: string } = {}): Promise<void> {
+  const names: Record<string, string> = { '#s': 'status' };
+  const values: Record<string, unknown> = { ':s': status };
+  let expression = 'SET #s = :s';
+  if (detail.messageId !== undefined) {
+    expression += ', messageId = :m';
+    values[':m'] = detail.messageId;
+  }
+  if (detail.reason !== undefined) {
+    expression += ', reason = :r';
+    values[':r'] = detail.reason;
+  }
+  await call('settle intent', () =>
+    documentClient.send(new UpdateCommand({ TableName: TABLE, Key: intentKey(intent), UpdateExpression: expression, ExpressionAttributeNames: names, ExpressionAttributeValues: values })),
+  );
+}
+
+export async function listIntents(town: string, date: string): Promise<MailIntent[]> {
+  const items = await queryAll({ TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `MAIL#${town}#${date}` } });
+  return items as unknown as MailIntent[];
+}

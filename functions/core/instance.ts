@@ -1,0 +1,116 @@
+import type { WorkCalendar } from './calendar.ts';
+import type { IsoDate } from './dates.ts';
+import { instanceId } from './ids.ts';
+import { ladderSteps, lightOf, nextActionOn, rungRecipients, statusOf, type InstanceStatus, type LadderStep, type Light, type RungRecipients } from './ladder.ts';
+import type { Duty, Ladder, Plan, Target, Unit } from './plan-schema.ts';
+import { ladderOf, type Schedule } from './schedule.ts';
+
+/**
+ * A duty instance as it is stored: one duty, one owner, one period. It carries a snapshot of the
+ * rules it is judged by (dates, ladder, weight), so that editing the plan never rewrites history.
+ */
+export interface InstanceRecord {
+  id: string;
+  town: string;
+  planId: string;
+  planVersion: string;
+  dutyId: string;
+  clause: string;
+  title: { zh: string; en: string };
+  owner: string;
+  periodId: string;
+  cadence: Duty['cadence'];
+  opensOn: IsoDate;
+  dueOn: IsoDate;
+  reminders: IsoDate[];
+  yellowOn: IsoDate;
+  redOn: IsoDate;
+  warningTalkOn: IsoDate;
+  missedOn: IsoDate;
+  adjusted?: 'late-start';
+  notify: RungRecipients;
+  evidence: Duty['evidence'];
+  target?: Target;
+  weight: number;
+  completedOn: IsoDate | null;
+  reports: WorkReport[];
+  /** Keys of ladder steps carried out or skipped. */
+  done: string[];
+  escalations: Escalation[];
+  status: InstanceStatus;
+  light: Light;
+  nextActionOn: IsoDate | null;
+  version: number;
+}
+
+export interface Escalation {
+  level: 1 | 2 | 3;
+  on: IsoDate;
+  /** Addresses the escalation was sent to. */
+  to: string[];
+}
+
+export interface WorkReport {
+  n: number;
+  on: IsoDate;
+  note: string;
+  evidence: { kind: string; name: string; url?: string }[];
+  figure?: number;
+}
+
+export function newInstance(plan: Plan, planVersion: string, duty: Duty, owner: Unit, schedule: Schedule): InstanceRecord {
+  const ladder: Ladder = ladderOf(plan, duty);
+  const record: InstanceRecord = {
+    id: instanceId({ town: plan.town.id, duty: duty.id, owner: owner.id, period: schedule.period.id }),
+    town: plan.town.id,
+    planId: plan.id,
+    planVersion,
+    dutyId: duty.id,
+    clause: duty.clause,
+    title: duty.title,
+    owner: owner.id,
+    periodId: schedule.period.id,
+    cadence: duty.cadence,
+    opensOn: schedule.opensOn,
+    dueOn: schedule.dueOn,
+    reminders: schedule.reminders,
+    yellowOn: schedule.yellowOn,
+    redOn: schedule.redOn,
+    warningTalkOn: schedule.warningTalkOn,
+    missedOn: schedule.missedOn,
+    ...(schedule.adjusted ? { adjusted: schedule.adjusted } : {}),
+    notify: rungRecipients(ladder),
+    evidence: duty.evidence,
+    ...(duty.target ? { target: duty.target } : {}),
+    weight: duty.weight,
+    completedOn: null,
+    reports: [],
+    done: [],
+    escalations: [],
+    status: 'open',
+    light: 'green',
+    nextActionOn: schedule.opensOn,
+    version: 0,
+  };
+  return record;
+}
+
+/** The instance's ladder, rebuilt from its own snapshot rather than from the current plan. */
+export function stepsOf(record: InstanceRecord): LadderStep[] {
+  return ladderSteps(record, record.notify);
+}
+
+/** Status, light and next action recomputed for a day; everything derived, nothing kept by hand. */
+export function refresh(record: InstanceRecord, today: IsoDate): InstanceRecord {
+  return {
+    ...record,
+    status: statusOf(record, record, today),
+    light: lightOf(record, record, today),
+    nextActionOn: nextActionOn(stepsOf(record), record),
+  };
+}
+
+/** Whether a day is one on which the town's follow-up may send anything. */
+export function isSendingDay(calendar: WorkCalendar, day: IsoDate): boolean {
+  return calendar.isWorkday(day);
+}

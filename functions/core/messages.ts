@@ -1,0 +1,189 @@
+import type { IsoDate } from './dates.ts';
+import { actBy, type Digest, type DigestItem } from './follow-up.ts';
+import type { StepKind } from './ladder.ts';
+import type { Plan, Unit } from './plan-schema.ts';
+
+/**
+ * Emails in Chinese by default (English per recipient), each with a plain-text part and an HTML
+ * part. The subject says what, whose and by when; the body says what to do, by when, what evidence
+ * is asked for and how to report it done.
+ */
+
+export interface EmailContent {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export type Language = 'zh' | 'en';
+
+export interface MessageContext {
+  plan: Plan;
+  today: IsoDate;
+  /** Where a unit reports work done, e.g. `https://fireplan.example.gov.cn`; the instance path is appended. */
+  consoleUrl: string;
+}
+
+const stepLabel: Record<Language, Record<StepKind, string>> = {
+  zh: { notice: '新任务', reminder: '到期提醒', yellow: '督办·黄灯', red: '督办·红灯', 'warning-talk': '警示约谈', missed: '未完成' },
+  en: { notice: 'New duty', reminder: 'Reminder', yellow: 'Overdue · yellow', red: 'Overdue · red', 'warning-talk': 'Warning talk', missed: 'Missed' },
+};
+
+export const evidenceLabel: Record<Language, Record<string, string>> = {
+  zh: { minutes: '会议纪要', 'sign-in-sheet': '签到表', photos: '照片', figures: '数据', report: '书面报告', document: '文件', ledger: '台账', list: '清单' },
+  en: { minutes: 'minutes', 'sign-in-sheet': 'sign-in sheet', photos: 'photos', figures: 'figures', report: 'written report', document: 'document', ledger: 'ledger', list: 'list' },
+};
+
+const severity: StepKind[] = ['warning-talk', 'red', 'yellow', 'reminder', 'notice', 'missed'];
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+}
+
+export function unitName(plan: Plan, id: string, language: Language = 'zh'): string {
+  const unit: Unit | undefined = plan.units.find((u) => u.id === id);
+  if (!unit) return id;
+  return language === 'en' ? (unit.nameEn ?? unit.name) : unit.name;
+}
+
+export function reportLink(ctx: MessageContext, instanceId: string): string {
+  return `${ctx.consoleUrl.replace(/\/$/, '')}/instances/${encodeURIComponent(instanceId)}`;
+}
+
+function evidenceText(item: DigestItem, language: Language): string {
+  const sep = language === 'zh' ? '、' : ', ';
+  return item.instance.evidence.map((e) => evidenceLabel[language][e] ?? e).join(sep);
+}
+
+function targetText(item: DigestItem, language: Language): string | undefined {
+  const t = item.instance.target;
+  if (!t) return undefined;
+  const op = t.comparison === 'at-least' ? (language === 'zh' ? '不少于' : 'at least') : language === 'zh' ? '' : 'exactly';
+  return language === 'zh' ? `${t.measure}${op}${t.value}${t.unit}` : `${t.measure}: ${op} ${t.value} ${t.unit}`;
+}
+
+/** One sentence: what this recipient must do about this item, and by when. */
+export function instruction(ctx: MessageContext, item: DigestItem, language: Language): string {
+  const i = item.instance;
+  const owner = unitName(ctx.plan, i.owner, language);
+  const by = actBy(item);
+  if (language === 'zh') {
+    if (item.role === 'supervisor') {
+      return `${owner}尚未报送“${i.title.zh}”（期限${i.dueOn}），请督促其于${by}前完成并报送。`;
+    }
+    switch (item.step.kind) {
+      case 'notice':
+        return `请于${by}前完成并报送。`;
+      case 'reminder':
+        return `即将到期，请于${by}前完成并报送。`;
+      case 'yellow':
+        return `已逾期，请立即完成并报送；${by}前仍未报送将亮红灯，报分管负责人并予以通报批评。`;
+      case 'red':
+        return `已逾期（红灯），请立即完成并报送；${by}前仍未报送将由镇安委会进行警示约谈。`;
+      case 'warning-talk':
+      case 'missed':
+        return `已列入警示约谈，请立即完成并报送，并准备书面情况说明；${by}起计为未完成。`;
+    }
+  }
+  if (item.role === 'supervisor') return `${owner} has not reported "${i.title.en}" (due ${i.dueOn}); please see that it is done and reported by ${by}.`;
+  switch (item.step.kind) {
+    case 'notice':
+      return `Please do it and report it done by ${by}.`;
+    case 'reminder':
+      return `Due soon: please do it and report it done by ${by}.`;
+    case 'yellow':
+      return `Overdue: please do it and report it now; if it is not reported by ${by} it turns red and is reported to the deputy head for public criticism.`;
+    case 'red':
+      return `Overdue (red): please do it and report it now; if it is not reported by ${by} the town safety committee holds a warning talk.`;
+    case 'warning-talk':
+    case 'missed':
+      return `Listed for a warning talk: please do it and report it now, with a written explanation; from ${by} it counts as missed.`;
+  }
+}
+
+function itemLines(ctx: MessageContext, item: DigestItem, language: Language): [string, string][] {
+  const i = item.instance;
+  const zh = language === 'zh';
+  const rows: [string, string][] = [
+    [zh ? '任务' : 'Duty', zh ? i.title.zh : i.title.en],
+    [zh ? '出处' : 'Source', zh ? `《${ctx.plan.title.zh}》第${i.clause}条` : `${ctx.plan.title.en}, item ${i.clause}`],
+    [zh ? '责任单位' : 'Owner', unitName(ctx.plan, i.owner, language)],
+    [zh ? '周期' : 'Period', i.periodId],
+    [zh ? '期限' : 'Due', i.dueOn],
+    [zh ? '要求' : 'To do', instruction(ctx, item, language)],
+    [zh ? '需提交材料' : 'Evidence', evidenceText(item, language)],
+  ];
+  const target = targetText(item, language);
+  if (target) rows.push([zh ? '目标' : 'Target', target]);
+  rows.push([zh ? '报送' : 'Report', `${reportLink(ctx, i.id)}${zh ? '（任务编号 ' : ' (duty instance '}${i.id}${zh ? '）' : ')'}`]);
+  return rows;
+}
+
+export function digestEmail(ctx: MessageContext, digest: Digest): EmailContent {
+  const language = digest.language;
+  const zh = language === 'zh';
+  const items = digest.items;
+  const top = severity.find((k) => items.some((i) => i.step.kind === k)) ?? 'notice';
+  const deadline = items.map(actBy).sort()[0] ?? ctx.today;
+  const whose = digest.units.map((u) => unitName(ctx.plan, u, language)).join(zh ? '、' : ', ');
+  const town = ctx.plan.town.name;
+  const first = items[0];
+  const subject =
+    items.length === 1 && first
+      ? zh
+        ? `【${stepLabel.zh[top]}】${unitName(ctx.plan, first.instance.owner)}：${first.instance.title.zh}（${first.instance.periodId}），请于${deadline}前报送`
+        : `[${stepLabel.en[top]}] ${unitName(ctx.plan, first.instance.owner, 'en')}: ${first.instance.title.en} (${first.instance.periodId}), report by ${deadline}`
+      : zh
+        ? `【${stepLabel.zh[top]}】${whose}：消防工作待办${items.length}项，最早须于${deadline}前办理`
+        : `[${stepLabel.en[top]}] ${whose}: ${items.length} fire-safety duties, the first by ${deadline}`;
+
+  const greeting = zh ? `${whose}：` : `To ${whose},`;
+  const intro = zh
+    ? `以下是${town}消防安全委员会办公室${ctx.today}的消防工作通知，共${items.length}项。`
+    : `These are the fire-safety duties the ${town} fire-safety committee office sends you on ${ctx.today}: ${items.length} in all.`;
+  const closing = zh
+    ? `完成后请在上述链接报送，并附所需材料。如对任务有疑问，请联系镇消防安全委员会办公室。\n（本邮件由 Fireplan 自动发送，同一事项每天至多发送一次。）`
+    : `When the work is done, report it at the link above with the evidence asked for. Questions: the town fire-safety committee office.\n(Sent by Fireplan; at most one message a day.)`;
+
+  const sections = severity
+    .map((kind) => ({ kind, list: items.filter((i) => i.step.kind === kind) }))
+    .filter((s) => s.list.length > 0);
+
+  const text = [
+    greeting,
+    '',
+    intro,
+    '',
+    ...sections.flatMap((s) => [
+      `■ ${stepLabel[language][s.kind]}（${s.list.length}）`,
+      ...s.list.flatMap((item, n) => [...itemLines(ctx, item, language).map(([k, v], j) => `${j === 0 ? `${n + 1}. ` : '   '}${k}：${v}`), '']),
+    ]),
+    closing,
+  ].join('\n');
+
+  const html = [
+    '<!doctype html><html><head><meta charset="utf-8"></head><body style="font-family:sans-serif">',
+    `<p>${escapeHtml(greeting)}</p><p>${escapeHtml(intro)}</p>`,
+    ...sections.map(
+      (s) =>
+        `<h3>${escapeHtml(stepLabel[language][s.kind])}（${s.list.length}）</h3>` +
+        s.list
+          .map(
+            (item) =>
+              '<table style="border-collapse:collapse;margin-bottom:12px">' +
+              itemLines(ctx, item, language)
+                .map(([k, v]) => {
+                  const cell = k === (zh ? '报送' : 'Report') ? `<a href="${escapeHtml(reportLink(ctx, item.instance.id))}">${escapeHtml(v)}</a>` : escapeHtml(v);
+                  return `<tr><th style="text-align:left;padding:2px 8px;vertical-align:top">${escapeHtml(k)}</th><td style="padding:2px 8px">${cell}</td></tr>`;
+                })
+                .join('') +
+              '</table>',
+          )
+          .join(''),
+    ),
+    `<p>${escapeHtml(closing).replace(/\n/g, '<br>')}</p>`,
+    '</body></html>',
+  ].join('\n');
+
+  return { subject, text, html };
+}

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { yearOf } from '../core/dates.ts';
+import { annualEvaluation, annualEvaluationEmail, reportReaders, sanctionNoticeEmail } from '../core/reports.ts';
+import { planCalendar } from '../core/schedule.ts';
+import { sendOnce } from '../adapters/mailer.ts';
+import { workflowHandler } from '../adapters/middleware.ts';
+import { getActivePlan, listTownInstances } from '../adapters/table.ts';
+
+const input = z.strictObject({ town: z.string().min(1), date: z.iso.date() });
+
+/**
+ * At the end of the last working day of the year: scores, ranking and the units that 三(三) says
+ * face 通报批评 or 警示约谈, to leadership; each sanctioned unit is told itself, with its deductions.
+ */
+export const handler = workflowHandler(input, async ({ town, date }) => {
+  const { plan } = await getActivePlan(town);
+  const calendar = planCalendar(plan);
+  if (calendar.lastWorkdayOfYear(yearOf(date)) !== date) return { town, date, sent: 0, skipped: 'not the last working day of the year' };
+  const evaluation = annualEvaluation(plan, await listTownInstances(town), date, calendar);
+  const purpose = `annual-evaluation#${evaluation.year}`;
+  let sent = 0;
+  for (const unit of reportReaders(plan)) {
+    for (const contact of unit.contacts) {
+      const delivery = await sendOnce({ town, date, recipient: contact.email, purpose, content: annualEvaluationEmail(plan, evaluation, contact.language), instanceIds: [] });
+      if (delivery === 'sent') sent += 1;
+    }
+  }
+  for (const sanction of evaluation.sanctions) {
+    const unit = plan.units.find((u) => u.id === sanction.unit);
+    for (const contact of unit?.contacts ?? []) {
+      const deductions = evaluation.scores.find((s) => s.unit === sanction.unit)?.deductions ?? [];
+      const delivery = await sendOnce({
+        town,
+        date,
+        recipient: contact.email,
+        purpose: `sanction#${evaluation.year}`,
+        content: sanctionNoticeEmail(plan, evaluation, sanction.unit, contact.language),
+        instanceIds: deductions.map((d) => d.instanceId),
+      });
+      if (delivery === 'sent') sent += 1;
+    }
+  }
+  return {
+    town,
+    date,
+    year: evaluation.year,
+    sent,
+    sanctions: evaluation.sanctions.map((s) => ({ unit: s.unit, sanction: s.sanction })),
+  };
+});

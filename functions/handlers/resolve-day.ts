@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { WorkCalendar } from '../core/calendar.ts';
+import { localDate, makeDate, monthOf, yearOf } from '../core/dates.ts';
+import { loadEnv, shardsVariable } from '../adapters/env.ts';
+import { workflowHandler } from '../adapters/middleware.ts';
+
+/** Turns the scheduler's instant into the working day it falls on in China: the first state of every workflow. */
+const input = z.strictObject({
+  scheduledTime: z.iso.datetime({ offset: true }),
+  cadence: z.enum(['monthly', 'quarterly', 'semiannual', 'annual', 'academic-year', 'dated']).optional(),
+});
+
+const env = loadEnv(z.object({ FOLLOW_UP_SHARDS: shardsVariable }));
+const calendar = new WorkCalendar();
+
+export const handler = workflowHandler(input, async ({ scheduledTime, cadence }) => {
+  const date = localDate(new Date(scheduledTime), 'Asia/Shanghai');
+  const detail = calendar.detail(date);
+  return {
+    date,
+    workday: detail.work,
+    dayName: detail.name,
+    firstWorkdayOfMonth: calendar.onOrAfter(makeDate(yearOf(date), monthOf(date), 1)) === date,
+    lastWorkdayOfYear: calendar.lastWorkdayOfYear(yearOf(date)) === date,
+    shards: Array.from({ length: env.FOLLOW_UP_SHARDS }, (_, i) => i),
+    ...(cadence ? { cadence } : {}),
+  };
+});
