@@ -1,4 +1,4 @@
-import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import { LineCounter, parseDocument, isNode, isScalar, visit, type Document, type YAMLError } from 'yaml';
 import type { z } from 'zod';
 import { ValidationError, type Problem } from './errors.ts';
 import { planSchema, type Plan } from './plan-schema.ts';
@@ -37,12 +37,8 @@ export function zodProblems(error: z.ZodError, locate: (path: readonly PropertyK
 export function parsePlan(text: string, source = 'plan'): Plan {
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new ValidationError(
-      source,
-      doc.errors.map((e) => ({ path: '', message: `YAML: ${e.message.split('\n')[0]}`, line: e.linePos?.[0]?.line ?? counter.linePos(e.pos[0]).line })),
-    );
-  }
+  if (doc.errors.length > 0) throw new ValidationError(source, yamlProblems(doc, counter));
+  if (isEmpty(doc)) throw new ValidationError(source, [{ path: '', message: 'the plan file is empty', line: 1 }]);
   const result = planSchema.safeParse(doc.toJS(), { error: (issue) => (issue.input === undefined ? 'required, but missing' : undefined) });
   const locate = (path: readonly PropertyKey[]) => lineOf(doc, counter, path);
   if (!result.success) throw new ValidationError(source, zodProblems(result.error, locate));
@@ -54,6 +50,63 @@ export function parsePlan(text: string, source = 'plan'): Plan {
     );
   }
   return result.data;
+}
+
+/**
+ * Nothing but blanks, comments and document markers: no node, or a null one that covers no text. Said
+ * as such, rather than "expected object, received null".
+ */
+function isEmpty(doc: Document): boolean {
+  const contents = doc.contents;
+  return contents === null || (isScalar(contents) && contents.value === null && contents.range?.[0] === contents.range?.[1]);
+}
+
+/**
+ * Errors after which the parser still reads the rest of the document as it was meant: anything else
+ * (a bracket never closed, a wrong indentation) shifts the structure, and the errors after it are
+ * mostly its echo.
+ */
+const CONTAINED_YAML_ERRORS: ReadonlySet<YAMLError['code']> = new Set([
+  'DUPLICATE_KEY',
+  'BAD_DQ_ESCAPE',
+  'BAD_ALIAS',
+  'TAG_RESOLVE_FAILED',
+  'MULTIPLE_ANCHORS',
+  'MULTIPLE_TAGS',
+  'KEY_OVER_1024_CHARS',
+]);
+
+/**
+ * The YAML errors worth reading, each at the line to fix: in document order, the first error of each
+ * line, up to and including the first error that derails the parser.
+ */
+function yamlProblems(doc: Document, counter: LineCounter): Problem[] {
+  const errors = [...doc.errors].sort((a, b) => a.pos[0] - b.pos[0]);
+  const problems: Problem[] = [];
+  for (const error of errors) {
+    const line = openingLine(doc, counter, error) ?? counter.linePos(error.pos[0]).line;
+    if (!problems.some((p) => p.line === line)) problems.push({ path: '', message: `YAML: ${error.message.split('\n')[0]}`, line });
+    if (!CONTAINED_YAML_ERRORS.has(error.code)) break;
+  }
+  return problems;
+}
+
+/**
+ * For a flow collection (`[…]`, `{…}`) that is never closed, the line of its opening bracket: the
+ * parser notices only where the next line begins. The unclosed collection is the one whose content
+ * ends where the error is.
+ */
+function openingLine(doc: Document, counter: LineCounter, error: YAMLError): number | undefined {
+  if (!/^Flow (?:sequence|map) .*end with a [\]}]$/.test(error.message.split('\n')[0] ?? '')) return undefined;
+  let opening: number | undefined;
+  visit(doc, (_key, node) => {
+    if (isNode(node) && 'flow' in node && node.flow === true && node.range?.[1] === error.pos[0]) {
+      opening = node.range[0];
+      return visit.BREAK;
+    }
+    return undefined;
+  });
+  return opening === undefined ? undefined : counter.linePos(opening).line;
 }
 
 /** `['duties', 12, 'due']` from `duties[12].due`: the inverse of formatPath. */

@@ -137,6 +137,20 @@ export function plannedInstances(plan: Plan, calendar: WorkCalendar = planCalend
   return rows.sort((a, b) => compare(a.schedule.opensOn, b.schedule.opensOn) || compare(a.schedule.dueOn, b.schedule.dueOn));
 }
 
+/** Dates that bound a search; a missing end leaves that side open. */
+export interface DateWindow {
+  from?: IsoDate;
+  to?: IsoDate;
+}
+
+/**
+ * Whether an instance is running at some point in the window: its life, from the day it opens to
+ * the day it counts as missed, overlaps the window, both ends included.
+ */
+export function runsDuring(schedule: Schedule, window: DateWindow): boolean {
+  return (window.to === undefined || schedule.opensOn <= window.to) && (window.from === undefined || schedule.missedOn >= window.from);
+}
+
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -166,5 +180,5 @@ export function unknownCalendarYears(plan: Plan, calendar: WorkCalendar = planCa
   for (const row of plannedInstances(plan, calendar)) {
     for (const d of [row.schedule.opensOn, row.schedule.dueOn, row.schedule.missedOn]) years.add(yearOf(d));
   }
-  return [...years].filter((y) => !calendar.isKnown(y)).sort();
+  return [...years].filter((y) => !calendar.isKnown(y)).sort((a, b) => a - b);
 }

@@ -7,6 +7,7 @@ import { planCalendar, plannedInstances } from '../../functions/core/schedule.ts
 import { EXIT_INVALID, EXIT_OK, println, type CliContext } from './io.ts';
 import { planJsonSchema } from './plan-json-schema.ts';
 import { loadPlanFile, reportLoadFailure } from './plan-file.ts';
+import { planTable } from './plan-table.ts';
 import { previewInstances, previewJson, previewTable, type PreviewFilter } from './plan-preview.ts';
 import { planWarnings } from './plan-warnings.ts';
 
@@ -35,6 +36,12 @@ export function registerPlanCommands(program: Command, context: CliContext): voi
     .argument('<old>', 'the plan file as it was')
     .argument('<new>', 'the plan file as it is now')
     .action(async (oldFile: string, newFile: string) => context.exit(await diffPlanFiles(context, oldFile, newFile)));
+
+  plan
+    .command('table')
+    .description('print the plan as a Markdown table: item, duty, owners, cadence, target')
+    .argument('<file>', 'plan file (YAML)')
+    .action(async (file: string) => context.exit(await printTable(context, file)));
 
   plan
     .command('schema')
@@ -98,6 +105,16 @@ async function diffPlanFiles({ io }: CliContext, oldFile: string, newFile: strin
   const changes = diffPlans(before.plan, after.plan);
   if (changes.length === 0) println(io.stdout, 'no changes');
   for (const change of changes) println(io.stdout, describe(change));
+  return EXIT_OK;
+}
+
+async function printTable({ io }: CliContext, file: string): Promise<number> {
+  const loaded = await loadPlanFile(file);
+  if (!loaded.ok) {
+    reportLoadFailure(io, loaded);
+    return EXIT_INVALID;
+  }
+  for (const line of planTable(loaded.plan)) println(io.stdout, line);
   return EXIT_OK;
 }
 

@@ -1,13 +1,10 @@
 import type { WorkCalendar } from '../../functions/core/calendar.ts';
-import type { IsoDate } from '../../functions/core/dates.ts';
 import { instanceId } from '../../functions/core/ids.ts';
 import type { Plan } from '../../functions/core/plan-schema.ts';
-import { plannedInstances, resolveOwners, type PlannedInstance } from '../../functions/core/schedule.ts';
+import { plannedInstances, resolveOwners, runsDuring, type DateWindow, type PlannedInstance } from '../../functions/core/schedule.ts';
 import { formatTable } from './text-table.ts';
 
-export interface PreviewFilter {
-  from?: IsoDate;
-  to?: IsoDate;
+export interface PreviewFilter extends DateWindow {
   unit?: string;
 }
 
@@ -21,7 +18,7 @@ export function previewInstances(plan: Plan, calendar: WorkCalendar, filter: Pre
   const unitOrder = new Map(plan.units.map((u, i) => [u.id, i]));
   return plannedInstances(plan, calendar)
     .filter((row) => filter.unit === undefined || row.owner.id === filter.unit)
-    .filter((row) => (filter.to === undefined || row.schedule.opensOn <= filter.to) && (filter.from === undefined || row.schedule.missedOn >= filter.from))
+    .filter((row) => runsDuring(row.schedule, filter))
     .sort(
       (a, b) =>
         (dutyOrder.get(a.duty.id) ?? 0) - (dutyOrder.get(b.duty.id) ?? 0) ||

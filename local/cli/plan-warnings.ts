@@ -1,22 +1,28 @@
 import type { WorkCalendar } from '../../functions/core/calendar.ts';
 import type { Plan } from '../../functions/core/plan-schema.ts';
-import { periodsOf, unknownCalendarYears } from '../../functions/core/schedule.ts';
+import { planWarnings as findPlanWarnings, type PlanWarning } from '../../functions/core/plan-warnings.ts';
 
-/** What is legal in a plan file but will not work as the author probably meant. */
+/** The plan's warnings as `fireplan plan check` prints them, one sentence each. */
 export function planWarnings(plan: Plan, calendar: WorkCalendar): string[] {
-  const warnings: string[] = [];
-  for (const year of unknownCalendarYears(plan, calendar)) {
-    warnings.push(
-      `the holiday data has no State Council schedule for ${year} and the plan has no calendar overrides in ${year}, ` +
-        `so its working days are guessed from weekdays alone: enter the ${year} schedule (holidays and 调休 working days) as calendar.overrides`,
-    );
+  return findPlanWarnings(plan, calendar).map((warning) => describeWarning(plan, warning));
+}
+
+export function describeWarning(plan: Plan, warning: PlanWarning): string {
+  switch (warning.kind) {
+    case 'unknown-calendar-year': {
+      const { year } = warning;
+      return (
+        `the holiday data has no State Council schedule for ${year} and the plan has no calendar overrides in ${year}, ` +
+        `so its working days are guessed from weekdays alone: enter the ${year} schedule (holidays and 调休 working days) as calendar.overrides`
+      );
+    }
+    case 'duty-never-opens': {
+      const { duty } = warning;
+      return `duty ${duty.id} (${duty.title.zh}) has cadence key-date, but none of its key dates starts between ${plan.effectiveFrom} and ${plan.effectiveTo}: it never opens`;
+    }
+    case 'unit-without-contacts': {
+      const { unit } = warning;
+      return `unit ${unit.id} (${unit.name}) has no contacts: nothing sent to it can be delivered`;
+    }
   }
-  for (const duty of plan.duties) {
-    if (duty.cadence === 'key-date' && periodsOf(plan, duty).length === 0)
-      warnings.push(`duty ${duty.id} (${duty.title.zh}) has cadence key-date, but none of its key dates starts between ${plan.effectiveFrom} and ${plan.effectiveTo}: it never opens`);
-  }
-  for (const unit of plan.units) {
-    if (unit.contacts.length === 0) warnings.push(`unit ${unit.id} (${unit.name}) has no contacts: nothing sent to it can be delivered`);
-  }
-  return warnings;
 }

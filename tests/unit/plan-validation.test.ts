@@ -19,6 +19,11 @@ function problemsOfPlan(plan: PlanInput): Problem[] {
   return problemsOf(stringify(plan));
 }
 
+/** The 1-based line of the first line of the text that includes a fragment. */
+function lineWith(text: string, fragment: string): number {
+  return text.split('\n').findIndex((l) => l.includes(fragment)) + 1;
+}
+
 describe('parsePlan', () => {
   it('accepts a well-formed plan and fills in defaults', () => {
     const plan = parsePlan(stringify(planInput()), 'test.yaml');
@@ -116,12 +121,103 @@ describe('parsePlan', () => {
     );
   });
 
-  it('reports malformed YAML with its line instead of crashing', () => {
-    const problems = problemsOf('id: x\nunits: [\n  - a\nduties: {');
+  it('reports a field problem and a cross-reference problem of another duty in one run, each at its line', () => {
+    const text = stringify(planInput({ duties: [{ ...dutyInput(), cadence: 'weekly' as never }, dutyInput({ id: 'second-duty', owners: ['fire-brigade'] })] }));
+
+    const problems = problemsOf(text);
+
+    expect(problems).toEqual([
+      { path: 'duties[0].cadence', message: expect.stringContaining('expected one of'), line: lineWith(text, 'cadence: weekly') },
+      { path: 'duties[1].owners[0]', message: 'unknown unit "fire-brigade"', line: lineWith(text, '- fire-brigade') },
+    ]);
+  });
+
+  it('still checks the references of a duty whose other fields are wrong', () => {
+    const problems = problemsOfPlan(planInput({ duties: [dutyInput({ cadence: 'weekly' as never, owners: ['fire-brigade'] })] }));
+
+    expect(problems).toEqual([
+      expect.objectContaining({ path: 'duties[0].cadence' }),
+      expect.objectContaining({ path: 'duties[0].owners[0]', message: 'unknown unit "fire-brigade"' }),
+    ]);
+  });
+
+  it('counts a unit with a wrong field as present, so owning duties do not report it unknown', () => {
+    const base = planInput();
+    const units = base.units.map((u) => (u.id === 'emergency-office' ? { ...u, kind: 'bureau' as never } : u));
+
+    const problems = problemsOfPlan({ ...base, units });
+
+    expect(problems).toEqual([expect.objectContaining({ path: 'units[3].kind' })]);
+  });
+
+  it.each([
+    ['units is not a list', { units: 'all of them' }],
+    ['a duty is not an object', { duties: ['monthly-analysis'] }],
+    ['the calendar is not an object', { calendar: 'lunar' }],
+    ['ladders is a list', { ladders: [] }],
+    ['a rung is missing', { ladders: { standard: { yellow: { afterWorkdays: 1, notify: ['owner'] }, missedAfterWorkdays: 20 } } }],
+  ])('reports only the shape problem when %s, without crashing', (_case, overrides) => {
+    const problems = problemsOfPlan({ ...planInput(), ...(overrides as Partial<PlanInput>) });
 
     expect(problems.length).toBeGreaterThan(0);
-    expect(problems[0]?.message).toMatch(/^YAML: /);
-    expect(problems[0]?.line).toBeGreaterThan(1);
+    expect(problems.every((p) => !p.message.startsWith('unknown'))).toBe(true);
+  });
+
+  it('refuses two calendar overrides of one date, naming both places', () => {
+    const base = planInput();
+    const overrides = [
+      { date: '2027-01-01', work: false, name: '元旦' },
+      { date: '2027-01-02', work: false, name: '元旦' },
+      { date: '2027-01-03', work: false, name: '元旦' },
+      { date: '2027-01-01', work: true, name: '调休上班' },
+    ];
+    const text = stringify({ ...base, calendar: { overrides, keyDates: [] } });
+
+    const problems = problemsOf(text);
+
+    expect(problems).toEqual([
+      { path: 'calendar.overrides[3].date', message: 'duplicate date 2027-01-01 (also calendar.overrides[0])', line: lineWith(text, 'work: true') - 1 },
+    ]);
+  });
+
+  it('refuses a duplicate key-date id at its place in the calendar', () => {
+    const keyDate = { id: 'national-day', name: '国庆', kind: 'holiday' as const, starts: '2022-10-01' };
+    const text = stringify({ ...planInput(), calendar: { overrides: [], keyDates: [keyDate, { ...keyDate, starts: '2022-10-02' }] } });
+
+    const problems = problemsOf(text);
+
+    expect(problems).toEqual([
+      { path: 'calendar.keyDates[1].id', message: 'duplicate id "national-day" (also calendar.keyDates[0])', line: lineWith(text, 'starts: 2022-10-02') - 3 },
+    ]);
+  });
+
+  it.each([
+    ['empty', ''],
+    ['only blank lines', '\n\n  \n'],
+    ['only comments', '# plan for 2023, to be written\n'],
+    ['only a document marker', '---\n'],
+  ])('says a file that is %s is empty', (_case, text) => {
+    expect(problemsOf(text)).toEqual([{ path: '', message: 'the plan file is empty', line: 1 }]);
+  });
+
+  it('reports an unclosed bracket once, at the line it opens on, without the errors it causes further down', () => {
+    const text = 'id: x\nunits: [a, b\nduties:\n  - id: y\n    owners: z\n';
+
+    const problems = problemsOf(text);
+
+    expect(problems).toEqual([{ path: '', message: expect.stringMatching(/^YAML: Flow sequence .*end with a \]/), line: 2 }]);
+  });
+
+  it('keeps YAML errors that do not derail the parser, one per line, before the first one that does', () => {
+    const text = 'id: x\nid: y\ntown: { a: 1, a: 2, a: 3 }\nunits: [a, b\nduties: {\n';
+
+    const problems = problemsOf(text);
+
+    expect(problems).toEqual([
+      { path: '', message: 'YAML: Map keys must be unique', line: 2 },
+      { path: '', message: 'YAML: Map keys must be unique', line: 3 },
+      { path: '', message: expect.stringMatching(/^YAML: Flow sequence/), line: 4 },
+    ]);
   });
 
   it('refuses a document that is not a mapping', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WorkCalendar } from '../../functions/core/calendar.ts';
 import { periodContaining } from '../../functions/core/periods.ts';
-import { periodsOf, plannedInstances, resolveOwners, scheduleFor, scheduleProblems } from '../../functions/core/schedule.ts';
+import { periodsOf, plannedInstances, resolveOwners, runsDuring, scheduleFor, scheduleProblems, unknownCalendarYears, type Schedule } from '../../functions/core/schedule.ts';
 import { buildPlan, dutyInput } from '../support/plan-fixture.ts';
 
 const calendar = new WorkCalendar();
@@ -105,5 +105,31 @@ describe('scheduleProblems', () => {
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatchObject({ path: 'duties[0].due' });
     expect(problems[0]?.message).toMatch(/falls due \(\d{4}-\d\d-\d\d\) before it opens/);
+  });
+});
+
+describe('runsDuring', () => {
+  const schedule = { opensOn: '2022-08-01', missedOn: '2022-09-28' } as Schedule;
+
+  it.each([
+    [{}, true],
+    [{ from: '2022-09-28' }, true],
+    [{ from: '2022-09-29' }, false],
+    [{ to: '2022-08-01' }, true],
+    [{ to: '2022-07-31' }, false],
+    [{ from: '2022-08-10', to: '2022-08-20' }, true],
+    [{ from: '2022-06-01', to: '2022-12-31' }, true],
+  ])('counts an instance open 2022-08-01 and missed 2022-09-28 as running during %j: %s', (window, expected) => {
+    expect(runsDuring(schedule, window)).toBe(expected);
+  });
+});
+
+describe('unknownCalendarYears', () => {
+  it('lists the years whose working days are only guessed, earliest first', () => {
+    const plan = buildPlan({ effectiveFrom: '2027-04-15', effectiveTo: '2028-12-31', document: { number: '测试〔2027〕1号', issuedOn: '2027-04-15', issuer: '青峰镇人民政府' } });
+
+    const years = unknownCalendarYears(plan, calendar);
+
+    expect(years).toEqual([2027, 2028, 2029]);
   });
 });
