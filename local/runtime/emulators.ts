@@ -1,0 +1,214 @@
+/**
+ * The local stand-ins for DynamoDB (dynalite) and SES (aws-ses-v2-local), both in this process.
+ *
+ * Handlers create their AWS SDK clients once, at module load, from the SDK's own environment
+ * variables (AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SESV2, AWS_REGION …). A module is loaded
+ * once per process, so the endpoints must not change within a process: the first start picks free
+ * ports and every later start in the same process binds the same ones again.
+ */
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import type { TableSpec } from './template.ts';
+import { LOCAL_REGION } from './template.ts';
+
+const require = createRequire(import.meta.url);
+
+/** The captured mail, as aws-ses-v2-local stores it and as `GET /store` returns it. */
+export interface MailMessage {
+  messageId: string;
+  from: string;
+  replyTo: string[];
+  destination: { to: string[]; cc: string[]; bcc: string[] };
+  subject: string;
+  body: { html?: string; text?: string };
+  attachments: { content: string; contentType: string; filename?: string; size: number }[];
+  headers?: { name: string; value: string }[];
+  /** Epoch seconds of the system clock when it was received (not the injected clock). */
+  at: number;
+}
+
+interface SesStoreModule {
+  getStoreReadonly(): { emails: MailMessage[] };
+  clearStore(): void;
+}
+
+type SesServerFactory = (config: { host: string; port: number }) => Promise<Server>;
+type DynaliteFactory = (options: { path?: string; createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => Server;
+
+/** aws-ses-v2-local is CommonJS with `exports.default`: load it the same way under node, tsx and vitest. */
+function sesServerFactory(): SesServerFactory {
+  const mod = require('aws-ses-v2-local') as { default?: SesServerFactory } | SesServerFactory;
+  return typeof mod === 'function' ? mod : (mod.default as SesServerFactory);
+}
+
+/** The module-level mail store of aws-ses-v2-local: one per process, shared by every server it starts. */
+export function sesStore(): SesStoreModule {
+  return require('aws-ses-v2-local/dist/store.js') as SesStoreModule;
+}
+
+export interface EmulatorOptions {
+  /** Keep DynamoDB data on disk under `<dataDir>/dynamodb`; in memory when absent. */
+  dataDir?: string;
+  host?: string;
+  /** Fixed ports; 0 or absent picks a free port (once per process, then reused). */
+  dynamodbPort?: number;
+  sesPort?: number;
+}
+
+export interface Emulators {
+  dynamodbEndpoint: string;
+  sesEndpoint: string;
+  /** The mailbox web page; `${mailboxUrl}/store` is the captured mail as JSON. */
+  mailboxUrl: string;
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+const processPorts: { dynamodb?: number; ses?: number } = {};
+
+function listen(server: Server, port: number, host: string, what: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(`${what}: port ${port} is in use. Only one local runtime can run per process (handlers keep their SDK clients for the life of the process), and a fixed port must be free.`)
+          : error,
+      );
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve((server.address() as AddressInfo).port);
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+}
+
+/** Binds and releases a port: the port itself when given, else a free one. */
+async function probePort(port: number, host: string, what: string): Promise<number> {
+  const probe = createServer();
+  const bound = await listen(probe as unknown as Server, port, host, what);
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return bound;
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((error) => (error ? reject(error) : resolve()));
+    server.closeIdleConnections?.();
+  });
+}
+
+export async function startEmulators(options: EmulatorOptions = {}): Promise<Emulators> {
+  const host = options.host ?? '127.0.0.1';
+  let dynamodbPath: string | undefined;
+  if (options.dataDir) {
+    dynamodbPath = join(options.dataDir, 'dynamodb');
+    mkdirSync(dynamodbPath, { recursive: true });
+  }
+  const dynalite = require('dynalite') as DynaliteFactory;
+  const dynamo = dynalite({ path: dynamodbPath, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }) as Server;
+  const dynamodbPort = await listen(dynamo, options.dynamodbPort || processPorts.dynamodb || 0, host, 'dynalite');
+  processPorts.dynamodb = dynamodbPort;
+
+  let ses: Server;
+  let sesPort: number;
+  try {
+    // aws-ses-v2-local reports a failed listen only as an unhandled 'error' event: probe the port first.
+    sesPort = await probePort(options.sesPort || processPorts.ses || 0, host, 'aws-ses-v2-local');
+    ses = await sesServerFactory()({ host, port: sesPort });
+  } catch (error) {
+    await close(dynamo);
+    throw error;
+  }
+  processPorts.ses = sesPort;
+
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  const dynamodbEndpoint = `http://${urlHost}:${dynamodbPort}`;
+  const sesEndpoint = `http://${urlHost}:${sesPort}`;
+  const env: Record<string, string> = {
+    AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint,
+    AWS_ENDPOINT_URL_SESV2: sesEndpoint,
+    AWS_ENDPOINT_URL_SES: sesEndpoint,
+    AWS_REGION: LOCAL_REGION,
+    AWS_DEFAULT_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    // The SDK's pinned 3.11xx releases run on Node 20 and would otherwise warn once per process.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  let stopped = false;
+  return {
+    dynamodbEndpoint,
+    sesEndpoint,
+    mailboxUrl: sesEndpoint,
+    env,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await Promise.all([close(ses), close(dynamo)]);
+    },
+  };
+}
+
+/**
+ * Sets the variables the AWS SDK reads, so that every client created from now on talks to the
+ * emulators. Session tokens and profiles from the developer's shell are removed: nothing local
+ * may reach real AWS.
+ */
+export function applyAwsEnv(env: Record<string, string>): void {
+  for (const key of ['AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_ROLE_ARN', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI']) {
+    delete process.env[key];
+  }
+  Object.assign(process.env, env);
+}
+
+/** Creates each table of the template that does not exist yet, and waits until it is ACTIVE. */
+export async function ensureTables(endpoint: string, tables: TableSpec[]): Promise<{ created: string[]; existing: string[] }> {
+  const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const created: string[] = [];
+  const existing: string[] = [];
+  try {
+    for (const table of tables) {
+      try {
+        await client.send(new DescribeTableCommand({ TableName: table.tableName }));
+        existing.push(table.tableName);
+        continue;
+      } catch (error) {
+        if (!(error instanceof ResourceNotFoundException)) throw error;
+      }
+      await client.send(
+        new CreateTableCommand({
+          TableName: table.tableName,
+          BillingMode: 'PAY_PER_REQUEST',
+          KeySchema: table.keySchema,
+          AttributeDefinitions: table.attributeDefinitions,
+          GlobalSecondaryIndexes: table.globalSecondaryIndexes.length
+            ? table.globalSecondaryIndexes.map((i) => ({ IndexName: i.IndexName, KeySchema: i.KeySchema, Projection: i.Projection as never }))
+            : undefined,
+          LocalSecondaryIndexes: table.localSecondaryIndexes.length
+            ? table.localSecondaryIndexes.map((i) => ({ IndexName: i.IndexName, KeySchema: i.KeySchema, Projection: i.Projection as never }))
+            : undefined,
+        }),
+      );
+      created.push(table.tableName);
+      for (let attempt = 0; ; attempt++) {
+        const { Table } = await client.send(new DescribeTableCommand({ TableName: table.tableName }));
+        const indexesActive = (Table?.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === 'ACTIVE');
+        if (Table?.TableStatus === 'ACTIVE' && indexesActive) break;
+        if (attempt > 200) throw new Error(`table ${table.tableName} did not become ACTIVE`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    }
+  } finally {
+    client.destroy();
+  }
+  return { created, existing };
+}
