@@ -1,5 +1,6 @@
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { EmailThrottledError } from '../core/errors.ts';
+import type { MailKind } from '../core/follow-up.ts';
 import type { EmailContent } from '../core/messages.ts';
 import { sesClient } from './aws-clients.ts';
 import { z } from 'zod';
@@ -14,6 +15,7 @@ export interface Outgoing {
   recipient: string;
   /** What the mail is for, e.g. `digest`, `monthly-report#2022-05`; with town, date and recipient it is the idempotency key. */
   purpose: string;
+  kind: MailKind;
   content: EmailContent;
   instanceIds: string[];
 }
@@ -37,7 +39,7 @@ const REJECTED = new Set(['MessageRejected', 'BadRequestException', 'MailFromDom
  */
 export async function sendOnce(mail: Outgoing): Promise<Delivery> {
   const key = { town: mail.town, date: mail.date, recipient: mail.recipient, purpose: mail.purpose };
-  const { claimed, existing } = await claimIntent({ ...key, subject: mail.content.subject, instanceIds: mail.instanceIds });
+  const { claimed, existing } = await claimIntent({ ...key, kind: mail.kind, subject: mail.content.subject, instanceIds: mail.instanceIds });
   if (!claimed) {
     if (existing?.status === 'sent') return 'already-sent';
     if (existing?.status === 'rejected') return 'rejected';

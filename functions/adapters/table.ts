@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError, StorageError } from '../core/errors.ts';
 import { parseInstanceId, shardOf } from '../core/ids.ts';
+import type { MailKind } from '../core/follow-up.ts';
 import type { InstanceRecord } from '../core/instance.ts';
 import { planSchema, type Plan } from '../core/plan-schema.ts';
 import { documentClient } from './aws-clients.ts';
@@ -186,6 +187,7 @@ export interface MailIntent {
   date: string;
   recipient: string;
   purpose: string;
+  kind: MailKind;
   subject: string;
   instanceIds: string[];
   status: IntentStatus;

@@ -118,3 +118,17 @@ export function actBy(item: DigestItem): IsoDate {
       return i.missedOn;
   }
 }
+
+export type MailKind = 'notice' | 'reminder' | 'escalation' | 'alert' | 'digest' | 'report';
+
+/** What a digest is, for the record: one sort of item names it; a mix is a digest. Notices of key-date duties are alerts. */
+export function digestKind(digest: Digest): MailKind {
+  const kinds = new Set(
+    digest.items.map((i): MailKind => {
+      if (i.step.level > 0) return 'escalation';
+      if (i.step.kind === 'reminder') return 'reminder';
+      return i.instance.cadence === 'key-date' ? 'alert' : 'notice';
+    }),
+  );
+  return kinds.size === 1 ? ([...kinds][0] as MailKind) : 'digest';
+}

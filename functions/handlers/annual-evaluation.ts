@@ -21,7 +21,8 @@ export const handler = workflowHandler(input, async ({ town, date }) => {
   let sent = 0;
   for (const unit of reportReaders(plan)) {
     for (const contact of unit.contacts) {
-      const delivery = await sendOnce({ town, date, recipient: contact.email, purpose, content: annualEvaluationEmail(plan, evaluation, contact.language), instanceIds: [] });
+      const delivery = await sendOnce({ town, date, recipient: contact.email,
+        kind: 'report', purpose, content: annualEvaluationEmail(plan, evaluation, contact.language), instanceIds: [] });
       if (delivery === 'sent') sent += 1;
     }
   }
@@ -33,6 +34,7 @@ export const handler = workflowHandler(input, async ({ town, date }) => {
         town,
         date,
         recipient: contact.email,
+        kind: 'report',
         purpose: `sanction#${evaluation.year}`,
         content: sanctionNoticeEmail(plan, evaluation, sanction.unit, contact.language),
         instanceIds: deductions.map((d) => d.instanceId),

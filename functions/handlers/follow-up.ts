@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConflictError } from '../core/errors.ts';
-import { followUpTown } from '../core/follow-up.ts';
+import { digestKind, followUpTown } from '../core/follow-up.ts';
 import type { InstanceRecord } from '../core/instance.ts';
 import { digestEmail } from '../core/messages.ts';
 import { planCalendar } from '../core/schedule.ts';
@@ -51,6 +51,7 @@ export const handler = workflowHandler(input, async ({ shard, date, afterTown })
         date,
         recipient: digest.to,
         purpose: 'digest',
+        kind: digestKind(digest),
         content: digestEmail(ctx, digest),
         instanceIds: [...new Set(digest.items.map((i) => i.instance.id))],
       });

@@ -22,6 +22,7 @@ export const handler = workflowHandler(input, async ({ town, date }) => {
         town,
         date,
         recipient: contact.email,
+        kind: 'report',
         purpose: `monthly-report#${report.month}`,
         content: monthlyReportEmail(plan, report, contact.language),
         instanceIds: report.overdue.map((o) => o.instanceId),

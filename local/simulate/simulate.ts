@@ -1,0 +1,145 @@
+import { addDays, type IsoDate } from '../../functions/core/dates.ts';
+import { unitRef } from '../../functions/core/ids.ts';
+import type { InstanceRecord } from '../../functions/core/instance.ts';
+import { openingCadences } from '../../functions/core/opening.ts';
+import type { Plan } from '../../functions/core/plan-schema.ts';
+import { planCalendar } from '../../functions/core/schedule.ts';
+import type { LocalRuntime } from '../runtime/runtime.ts';
+import { setActiveCounters } from '../runtime/counters.ts';
+import { habitOf, reportDay, type Habit } from './behaviour.ts';
+import { buildSummary, type SentMail, type Summary } from './summary.ts';
+
+/**
+ * Replays a plan's year on the local runtime: the template's schedules fire on the replayed clock,
+ * and simulated units report their work through the ReportWork handler, as a person would, at
+ * mid-morning of the day their habit says. Nothing is written to the table but by the handlers.
+ */
+
+export interface SimulationOptions {
+  plans: Plan[];
+  seed: number;
+  from: IsoDate;
+  to: IsoDate;
+  runtime: LocalRuntime;
+  /** Called after each replayed day. */
+  onDay?: (day: IsoDate, index: number, total: number) => void;
+}
+
+/** A day's instant at a Shanghai wall-clock time (China has no daylight saving: UTC+8). */
+export function shanghai(day: IsoDate, time: string): string {
+  return new Date(`${day}T${time}:00+08:00`).toISOString();
+}
+
+/** The adapters are imported only once the runtime has set the environment they read at load. */
+async function tableAdapter() {
+  return import('../../functions/adapters/table.ts');
+}
+
+/** Work the simulator does as a bystander (looking up what exists) is not what the system costs, so it is not counted. */
+async function uncounted<T>(runtime: LocalRuntime, work: () => Promise<T>): Promise<T> {
+  setActiveCounters(undefined);
+  try {
+    return await work();
+  } finally {
+    setActiveCounters(runtime.counters);
+  }
+}
+
+function reportEvent(id: string, at: string, note: string): unknown {
+  return {
+    version: '2.0',
+    routeKey: 'POST /instances/{id}/report',
+    rawPath: `/instances/${encodeURIComponent(id)}/report`,
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json' },
+    pathParameters: { id: encodeURIComponent(id) },
+    body: JSON.stringify({ note, evidence: [{ kind: 'report', name: '工作情况报告.pdf' }] }),
+    isBase64Encoded: false,
+    requestContext: {
+      timeEpoch: Date.parse(at),
+      requestId: `simulated-${id}`,
+      http: { method: 'POST', path: `/instances/${encodeURIComponent(id)}/report`, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'fireplan-simulate' },
+    },
+  };
+}
+
+export async function simulate(options: SimulationOptions): Promise<Summary> {
+  const { plans, seed, from, to, runtime } = options;
+  const table = await tableAdapter();
+  const calendars = new Map(plans.map((p) => [p.town.id, planCalendar(p)]));
+  const habits = new Map<string, Habit>();
+  for (const plan of plans) for (const unit of plan.units) habits.set(unitRef(plan.town.id, unit.id), habitOf(seed, plan.town.id, unit.id));
+
+  await uncounted(runtime, async () => {
+    for (const plan of plans) await table.putTownPlan(plan, 'v1');
+  });
+
+  // Activating a plan opens the periods in progress on its first day, as an administrator's activation does on AWS.
+  for (const cadence of openingCadences) {
+    const execution = await runtime.runStateMachine('PeriodOpening', { cadence, scheduledTime: shanghai(from, '05:00') });
+    if (execution.status !== 'SUCCEEDED') throw new Error(`opening the ${cadence} periods failed: ${execution.error ?? execution.status}`);
+  }
+
+  /** Report days planned for every instance a unit has been told of, by day. */
+  const planned = new Map<IsoDate, string[]>();
+  const known = new Set<string>();
+  const mail: SentMail[] = [];
+  let mailSeen = 0;
+  const failures: string[] = [];
+
+  /** Units learn of their duties from the mail they receive, as people do: a unit nobody can reach never hears of its duty. */
+  const readMail = async (day: IsoDate) => {
+    const messages = runtime.mailbox.messages();
+    if (messages.length === mailSeen) return;
+    const fresh = messages.slice(mailSeen);
+    mailSeen = messages.length;
+    const intents = await uncounted(runtime, async () => (await Promise.all(plans.map((p) => table.listIntents(p.town.id, day)))).flat());
+    for (const message of fresh) {
+      const to = [...message.destination.to].sort();
+      const intent = intents.find((i) => i.subject === message.subject && to.includes(i.recipient));
+      const instanceIds = [...(intent?.instanceIds ?? [])].sort();
+      mail.push({ sentOn: day, to, subject: message.subject, kind: intent?.kind ?? 'digest', instanceIds });
+      if (intent?.kind === 'report') continue;
+      for (const id of instanceIds) {
+        if (known.has(id)) continue;
+        known.add(id);
+        const instance = await uncounted(runtime, () => table.getInstance(id));
+        const calendar = calendars.get(instance.town);
+        const habit = habits.get(unitRef(instance.town, instance.owner)) ?? 'prompt';
+        const plannedDay = calendar ? reportDay(seed, habit, instance, calendar) : null;
+        if (plannedDay === null) continue;
+        const on = plannedDay < day ? day : plannedDay;
+        planned.set(on, [...(planned.get(on) ?? []), id]);
+      }
+    }
+  };
+
+  const days: IsoDate[] = [];
+  for (let day = from; day <= to; day = addDays(day, 1)) days.push(day);
+  for (const [index, day] of days.entries()) {
+    // Morning: the openers (06:00) and the follow-up (08:30) run before anyone reports.
+    await runtime.fireSchedules(shanghai(day, '00:00'), shanghai(day, '10:00'));
+    await readMail(day);
+    for (const id of (planned.get(day) ?? []).sort()) {
+      const response = (await runtime.invokeFunction('ReportWork', reportEvent(id, shanghai(day, '10:30'), '已按要求完成，相关材料见附件。'))) as { statusCode?: number; body?: string };
+      if (response.statusCode !== 200) failures.push(`${day} ${id}: ${response.statusCode} ${response.body ?? ''}`);
+    }
+    await runtime.fireSchedules(shanghai(day, '10:00'), shanghai(addDays(day, 1), '00:00'));
+    await readMail(day);
+    options.onDay?.(day, index, days.length);
+  }
+  if (failures.length > 0) throw new Error(`simulated reports were refused:\n${failures.slice(0, 10).join('\n')}`);
+
+  const instances: InstanceRecord[] = await uncounted(runtime, async () => (await Promise.all(plans.map((p) => table.listTownInstances(p.town.id)))).flat());
+  return buildSummary({
+    plans,
+    from,
+    to,
+    seed,
+    instances,
+    mail,
+    operations: runtime.counters.operations(),
+    calendarOf: (plan) => calendars.get(plan.town.id) ?? planCalendar(plan),
+    habits,
+  });
+}
