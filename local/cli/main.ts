@@ -3,6 +3,7 @@ import packageJson from '../../package.json' with { type: 'json' };
 import { EXIT_FAILURE, EXIT_INVALID, EXIT_OK, processIo, println, stopQuietlyWhenStdoutCloses, type CliContext, type Io } from './io.ts';
 import { registerPlanCommands } from './plan-commands.ts';
 import { registerSimulateCommand } from './simulate-command.ts';
+import { registerStartCommand } from './start-command.ts';
 
 /** The `fireplan` command line. Returns the exit code instead of exiting, so tests can call it in-process. */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
@@ -12,6 +13,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   const program = createProgram(io);
   registerPlanCommands(program, context);
   registerSimulateCommand(program, context);
+  registerStartCommand(program, context);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
