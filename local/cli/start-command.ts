@@ -49,14 +49,17 @@ export function storedMail(summary: Summary, messages: readonly MailMessage[]): 
   });
 }
 
-async function serveMailbox(io: Io, source: () => readonly StoredMail[], port: number): Promise<string> {
+async function serveMailbox(io: Io, source: () => readonly StoredMail[], port: number): Promise<{ url: string; close: () => Promise<void> }> {
+  let started: Awaited<ReturnType<typeof startMailboxServer>>;
   try {
-    return (await startMailboxServer(source, port)).url;
+    started = await startMailboxServer(source, port);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
     println(io.stderr, `port ${port} is taken; serving the mailbox on a free port instead`);
-    return (await startMailboxServer(source, 0)).url;
+    started = await startMailboxServer(source, 0);
   }
+  const { server, url } = started;
+  return { url, close: () => new Promise((done) => server.close(() => done())) };
 }
 
 function waitForInterrupt(): Promise<void> {
@@ -143,9 +146,10 @@ async function live(context: CliContext, plan: Plan, options: StartOptions, port
     () => runtime.mailbox.messages().map((m) => ({ sentOn: '', to: m.destination.to, subject: m.subject, kind: 'mail', text: m.body.text ?? '', html: m.body.html ?? '' })),
     port,
   );
-  println(io.stdout, `Live on the real clock. Mailbox: ${mailbox}  (Ctrl-C to stop)`);
+  println(io.stdout, `Live on the real clock. Mailbox: ${mailbox.url}  (Ctrl-C to stop)`);
   await waitForInterrupt();
   clearInterval(timer);
+  await mailbox.close();
   await runtime.stop();
 }
 
@@ -181,10 +185,11 @@ export function registerStartCommand(program: Command, context: CliContext): voi
       try {
         if (options.live) return await live(context, loaded.plan, options, port);
         const mail = await replay(context, loaded.plan, readFileSync(options.plan, 'utf8'), options, seed);
-        const url = await serveMailbox(io, () => mail, port);
-        println(io.stdout, `Mailbox: ${url}  (${mail.length} emails; Ctrl-C to stop)`);
+        const mailbox = await serveMailbox(io, () => mail, port);
+        println(io.stdout, `Mailbox: ${mailbox.url}  (${mail.length} emails; Ctrl-C to stop)`);
         println(io.stdout, `Report:  ${resolve(options.out, 'report.html')}`);
         await waitForInterrupt();
+        await mailbox.close();
       } catch (error) {
         println(io.stderr, `fireplan start: ${(error as Error).message}`);
         context.exit(EXIT_FAILURE);
