@@ -36,6 +36,31 @@ export const evidenceLabel: Record<Language, Record<string, string>> = {
 
 const severity: StepKind[] = ['warning-talk', 'red', 'yellow', 'reminder', 'notice', 'missed'];
 
+/** `第14条` for an item of 二、重点任务; `三（二）` for an item of 三、保障措施, as the document numbers them. */
+export function clauseLabel(clause: string): string {
+  if (/^\d+$/.test(clause)) return `第${clause}条`;
+  return clause.replace('(', '（').replace(')', '）');
+}
+
+/** The subject's call to action for one item: by when, and what follows if it is not done. */
+function subjectAction(item: DigestItem, language: Language): string {
+  const by = actBy(item);
+  const zh = language === 'zh';
+  if (item.role === 'supervisor') return zh ? `逾期未报，请督促其于${by}前报送` : `overdue: see that it is reported by ${by}`;
+  switch (item.step.kind) {
+    case 'notice':
+    case 'reminder':
+      return zh ? `请于${by}前报送` : `report by ${by}`;
+    case 'yellow':
+      return zh ? `已逾期，请立即报送，${by}起亮红灯` : `overdue: report now, red from ${by}`;
+    case 'red':
+      return zh ? `逾期红灯，请立即报送，${by}起警示约谈` : `overdue (red): report now, warning talk from ${by}`;
+    case 'warning-talk':
+    case 'missed':
+      return zh ? `已列入警示约谈，请立即报送` : `listed for a warning talk: report now`;
+  }
+}
+
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 }
@@ -106,7 +131,7 @@ function itemLines(ctx: MessageContext, item: DigestItem, language: Language): [
   const zh = language === 'zh';
   const rows: [string, string][] = [
     [zh ? '任务' : 'Duty', zh ? i.title.zh : i.title.en],
-    [zh ? '出处' : 'Source', zh ? `《${ctx.plan.title.zh}》第${i.clause}条` : `${ctx.plan.title.en}, item ${i.clause}`],
+    [zh ? '出处' : 'Source', zh ? `《${ctx.plan.title.zh}》${clauseLabel(i.clause)}` : `${ctx.plan.title.en}, item ${i.clause}`],
     [zh ? '责任单位' : 'Owner', unitName(ctx.plan, i.owner, language)],
     [zh ? '周期' : 'Period', i.periodId],
     [zh ? '期限' : 'Due', i.dueOn],
@@ -131,8 +156,8 @@ export function digestEmail(ctx: MessageContext, digest: Digest): EmailContent {
   const subject =
     items.length === 1 && first
       ? zh
-        ? `【${stepLabel.zh[top]}】${unitName(ctx.plan, first.instance.owner)}：${first.instance.title.zh}（${first.instance.periodId}），请于${deadline}前报送`
-        : `[${stepLabel.en[top]}] ${unitName(ctx.plan, first.instance.owner, 'en')}: ${first.instance.title.en} (${first.instance.periodId}), report by ${deadline}`
+        ? `【${stepLabel.zh[top]}】${unitName(ctx.plan, first.instance.owner)}：${first.instance.title.zh}（${first.instance.periodId}），${subjectAction(first, 'zh')}`
+        : `[${stepLabel.en[top]}] ${unitName(ctx.plan, first.instance.owner, 'en')}: ${first.instance.title.en} (${first.instance.periodId}), ${subjectAction(first, 'en')}`
       : zh
         ? `【${stepLabel.zh[top]}】${whose}：消防工作待办${items.length}项，最早须于${deadline}前办理`
         : `[${stepLabel.en[top]}] ${whose}: ${items.length} fire-safety duties, the first by ${deadline}`;

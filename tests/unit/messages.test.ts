@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { WorkCalendar } from '../../functions/core/calendar.ts';
 import { followUpTown, type Digest } from '../../functions/core/follow-up.ts';
 import { newInstance } from '../../functions/core/instance.ts';
-import { digestEmail, escapeHtml } from '../../functions/core/messages.ts';
+import { clauseLabel, digestEmail, escapeHtml } from '../../functions/core/messages.ts';
 import { periodContaining } from '../../functions/core/periods.ts';
 import { scheduleFor } from '../../functions/core/schedule.ts';
 import { buildPlan, dutyInput } from '../support/plan-fixture.ts';
@@ -29,7 +29,7 @@ describe('digestEmail', () => {
 
     const email = digestEmail(ctx, digest);
 
-    expect(email.subject).toBe('【督办·黄灯】应急办：每月分析消防安全形势（2022-07），请于2022-08-08前报送');
+    expect(email.subject).toBe('【督办·黄灯】应急办：每月分析消防安全形势（2022-07），已逾期，请立即报送，2022-08-08起亮红灯');
   });
 
   it('says in the body what to do, by when, what evidence and how to report it', () => {
@@ -39,6 +39,7 @@ describe('digestEmail', () => {
 
     expect(text).toContain('请于2022-08-01前完成并报送');
     expect(text).toContain('需提交材料：会议纪要、签到表');
+    expect(text).toContain('出处：《测试计划》第2条');
     expect(text).toContain('目标：培训不少于2次');
     expect(text).toContain('https://fireplan.example.org/instances/qingfeng%3Amonthly-analysis%3Aemergency-office%3A2022-07');
     expect(html).toContain('<a href="https://fireplan.example.org/instances/qingfeng%3Amonthly-analysis%3Aemergency-office%3A2022-07">');
@@ -47,8 +48,9 @@ describe('digestEmail', () => {
   it('asks a supervisor to chase the owner, naming the owner and the next deadline', () => {
     const digest = digestOn('2022-08-02', ['notice', 'reminder:2022-07-25', 'reminder:2022-07-29'], 'fire-office@qingfeng.example.org');
 
-    const { text } = digestEmail(ctx, digest);
+    const { subject, text } = digestEmail(ctx, digest);
 
+    expect(subject).toBe('【督办·黄灯】应急办：每月分析消防安全形势（2022-07），逾期未报，请督促其于2022-08-08前报送');
     expect(text).toContain('应急办尚未报送“每月分析消防安全形势”（期限2022-08-01），请督促其于2022-08-08前完成并报送。');
   });
 
@@ -71,6 +73,13 @@ describe('digestEmail', () => {
 
     expect(overdueQuarter.dueOn).toBe('2022-06-30');
     expect(email.subject).toBe('【督办·黄灯】应急办：消防工作待办2项，最早须于2022-07-07前办理');
+  });
+});
+
+describe('clauseLabel', () => {
+  it('numbers items as the document does', () => {
+    expect(clauseLabel('14')).toBe('第14条');
+    expect(clauseLabel('三(二)')).toBe('三（二）');
   });
 });
 
