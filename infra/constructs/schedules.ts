@@ -33,7 +33,7 @@ export const SCHEDULES: readonly ScheduleSpec[] = [
   { id: 'OpenAcademicYear', workflow: 'PeriodOpening', expression: 'cron(0 6 1 9 ? *)', cadence: 'academic-year', description: 'Opens the academic-year duties on 1 September.' },
   { id: 'OpenDated', workflow: 'PeriodOpening', expression: 'cron(0 6 * * ? *)', cadence: 'dated', description: 'Opens one-off and key-date duties whose opening day has come.' },
   { id: 'DailyFollowUp', workflow: 'DailyFollowUp', expression: 'cron(30 8 * * ? *)', description: 'The daily follow-up (acts on working days only).' },
-  { id: 'MonthlyReport', workflow: 'MonthlyReport', expression: 'cron(0 9 1-7 * ? *)', description: 'The monthly report (acts on the first working day of the month only).' },
+  { id: 'MonthlyReport', workflow: 'MonthlyReport', expression: 'cron(0 9 1-10 * ? *)', description: 'The monthly report (acts on the first working day of the month only).' },
   { id: 'AnnualEvaluation', workflow: 'AnnualEvaluation', expression: 'cron(0 18 20-31 12 ? *)', description: 'The annual evaluation (acts on the last working day of the year only).' },
 ];
 

@@ -45,7 +45,7 @@ const SCHEDULE_TABLE: { expression: string; workflow: string; input: Record<stri
   { expression: 'cron(0 6 1 9 ? *)', workflow: 'PeriodOpening', input: { cadence: 'academic-year' } },
   { expression: 'cron(0 6 * * ? *)', workflow: 'PeriodOpening', input: { cadence: 'dated' } },
   { expression: 'cron(30 8 * * ? *)', workflow: 'DailyFollowUp', input: {} },
-  { expression: 'cron(0 9 1-7 * ? *)', workflow: 'MonthlyReport', input: {} },
+  { expression: 'cron(0 9 1-10 * ? *)', workflow: 'MonthlyReport', input: {} },
   { expression: 'cron(0 18 20-31 12 ? *)', workflow: 'AnnualEvaluation', input: {} },
 ];
 
