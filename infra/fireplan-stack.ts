@@ -58,8 +58,8 @@ export class FireplanStack extends Stack {
     const mailTimeout = Duration.minutes(5);
 
     this.functions = {
-      // The calendar only: no table, no mail.
-      resolveDay: fn('ResolveDay', 'resolve-day.ts', 'Turns a scheduled time into the Asia/Shanghai day'),
+      // Reads the calendar overrides only: no writes, no mail.
+      resolveDay: fn('ResolveDay', 'resolve-day.ts', 'Turns a scheduled time into the Asia/Shanghai day').useTable(table, 'read'),
       listTowns: fn('ListTowns', 'list-towns.ts', 'Lists the towns in the registry').useTable(table, 'read'),
       openPeriod: fn('OpenPeriod', 'open-period.ts', "Opens a period's duty instances in a town").useTable(
         table,

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { CalendarOverride } from '../core/calendar.ts';
 import { ConflictError, NotFoundError, StorageError } from '../core/errors.ts';
 import { parseInstanceId, shardOf } from '../core/ids.ts';
 import type { MailKind } from '../core/follow-up.ts';
@@ -66,6 +67,22 @@ export async function putTownPlan(plan: Plan, planVersion: string): Promise<void
   const record: TownRecord = { town, name: plan.town.name, planId: plan.id, planVersion };
   await call('put town', () => documentClient.send(new PutCommand({ TableName: TABLE, Item: { pk: townPk(town), sk: 'TOWN', entity: 'town', ...record } })));
   await call('register town', () => documentClient.send(new PutCommand({ TableName: TABLE, Item: { pk: 'TOWNS', sk: `TOWN#${town}`, entity: 'town-ref', town } })));
+  for (const override of plan.calendar.overrides) await putCalendarOverride(override);
+}
+
+// The working-day calendar's overrides. Holidays and make-up days are national facts (the State
+// Council's schedule for a year the holiday data does not have yet), so there is one set for all
+// towns: every workflow decides "is today a working day" with it before it looks at any town.
+
+export async function putCalendarOverride(override: CalendarOverride): Promise<void> {
+  await call('put calendar override', () =>
+    documentClient.send(new PutCommand({ TableName: TABLE, Item: { pk: 'CALENDAR', sk: `DAY#${override.date}`, entity: 'calendar-override', ...override } })),
+  );
+}
+
+export async function listCalendarOverrides(): Promise<CalendarOverride[]> {
+  const items = await queryAll({ TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'CALENDAR' } });
+  return items.map((i) => ({ date: String(i['date']), work: i['work'] === true, name: String(i['name']) }));
 }
 
 export async function listTowns(): Promise<string[]> {

@@ -76,10 +76,8 @@ describe('DailyFollowUp on rest days', () => {
     expect((await harness.instances(town)).every((i) => i.done.includes('notice') && i.version === 1)).toBe(true);
   });
 
-  // Product bug (see the report): ResolveDay decides the working day with the State Council calendar
-  // alone, so a make-up working day that a plan's (or administrator's) calendar override adds is
-  // skipped by the whole workflow, although every date of the town's duties is computed with it.
-  it.fails('[product bug] on a working day that the plan calendar adds (an override), it follows that town up', async () => {
+  // The calendar overrides are national (a year's State Council schedule): the workflow's own working-day decision uses them.
+  it('on a working day that the plan calendar adds (an override), it follows that town up', async () => {
     const town = 'override-workday';
     const plan = townPlan(town, { duties: [DUTY] });
     plan.calendar.overrides.push({ date: '2022-05-14', work: true, name: '调休（镇政府通知）' });
