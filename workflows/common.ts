@@ -11,13 +11,17 @@ import { Errors, Fail, JsonPath, Map as MapState, TaskInput, type IChainable } f
 import { LambdaInvoke, SqsSendMessage } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 
-/** Errors every Lambda task retries (transient Lambda failures and persistent SES throttling). */
+/**
+ * Errors every Lambda task retries: transient Lambda failures, persistent SES throttling, and a table
+ * that could not be read or written (every write is conditional, so repeating a step is safe).
+ */
 export const LAMBDA_RETRY_ERRORS = [
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
   'Lambda.TooManyRequestsException',
   'EmailThrottledError',
+  'StorageError',
 ] as const;
 
 /** The error a handler throws for input that fails validation (docs/architecture.md). */

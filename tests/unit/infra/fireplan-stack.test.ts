@@ -56,6 +56,7 @@ const LAMBDA_RETRY = {
     'Lambda.SdkClientException',
     'Lambda.TooManyRequestsException',
     'EmailThrottledError',
+    'StorageError',
   ],
   IntervalSeconds: 2,
   BackoffRate: 2,
