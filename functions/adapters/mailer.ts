@@ -6,7 +6,7 @@ import { sesClient } from './aws-clients.ts';
 import { z } from 'zod';
 import { loadEnv } from './env.ts';
 import { logger } from './logger.ts';
-import { claimIntent, settleIntent } from './table.ts';
+import { listIntents, recordIntent, settleIntent, startSending } from './table.ts';
 
 export interface Outgoing {
   town: string;
@@ -20,8 +20,6 @@ export interface Outgoing {
   instanceIds: string[];
 }
 
-export type Delivery = 'sent' | 'already-sent' | 'uncertain' | 'rejected';
-
 const env = loadEnv(
   z.object({
     MAIL_FROM: z.email().default('fireplan@example.org'),
@@ -32,52 +30,78 @@ const env = loadEnv(
 const THROTTLING = new Set(['TooManyRequestsException', 'ThrottlingException', 'Throttling', 'LimitExceededException']);
 const REJECTED = new Set(['MessageRejected', 'BadRequestException', 'MailFromDomainNotVerifiedException', 'AccountSuspendedException', 'SendingPausedException']);
 
+/** Record a mail in the outbox: decided, with its content, before the state that caused it is written. */
+export async function recordMail(mail: Outgoing): Promise<boolean> {
+  return recordIntent({
+    town: mail.town,
+    date: mail.date,
+    recipient: mail.recipient,
+    purpose: mail.purpose,
+    kind: mail.kind,
+    subject: mail.content.subject,
+    text: mail.content.text,
+    html: mail.content.html,
+    instanceIds: mail.instanceIds,
+  });
+}
+
+export interface Deliveries {
+  sent: number;
+  rejected: number;
+  /** Attempts an earlier run started and never finished: maybe delivered, never sent again. */
+  uncertain: number;
+}
+
 /**
- * Send a mail at most once per (town, day, recipient, purpose): the intent is recorded first and is
- * the guard. A throttled send is marked retryable and raised for the workflow to retry with backoff;
- * a rejected address is recorded and does not stop the other recipients.
+ * Send every mail of a town's day that is recorded and not yet attempted (or was throttled), each
+ * once: an attempt takes the mail (`sending`) before calling SES, so a retried or concurrent step
+ * never sends it twice. Throttling marks it retryable and raises EmailThrottledError for the
+ * workflow to retry with backoff; a rejected address is recorded and the others go on.
  */
-export async function sendOnce(mail: Outgoing): Promise<Delivery> {
-  const key = { town: mail.town, date: mail.date, recipient: mail.recipient, purpose: mail.purpose };
-  const { claimed, existing } = await claimIntent({ ...key, kind: mail.kind, subject: mail.content.subject, instanceIds: mail.instanceIds });
-  if (!claimed) {
-    if (existing?.status === 'sent') return 'already-sent';
-    if (existing?.status === 'rejected') return 'rejected';
-    logger.warn('mail intent found pending: not sending again', { ...key });
-    return 'uncertain';
-  }
-  try {
-    const result = await sesClient.send(
-      new SendEmailCommand({
-        FromEmailAddress: env.MAIL_FROM,
-        Destination: { ToAddresses: [mail.recipient] },
-        ...(env.MAIL_CONFIGURATION_SET ? { ConfigurationSetName: env.MAIL_CONFIGURATION_SET } : {}),
-        Content: {
-          Simple: {
-            Subject: { Data: mail.content.subject, Charset: 'UTF-8' },
-            Body: { Text: { Data: mail.content.text, Charset: 'UTF-8' }, Html: { Data: mail.content.html, Charset: 'UTF-8' } },
+export async function deliver(town: string, date: string): Promise<Deliveries> {
+  const tally: Deliveries = { sent: 0, rejected: 0, uncertain: 0 };
+  let throttled: Error | undefined;
+  for (const intent of await listIntents(town, date)) {
+    if (intent.status === 'sending') tally.uncertain += 1;
+    if (intent.status !== 'recorded' && intent.status !== 'retryable') continue;
+    if (!(await startSending(intent))) continue;
+    try {
+      const result = await sesClient.send(
+        new SendEmailCommand({
+          FromEmailAddress: env.MAIL_FROM,
+          Destination: { ToAddresses: [intent.recipient] },
+          ...(env.MAIL_CONFIGURATION_SET ? { ConfigurationSetName: env.MAIL_CONFIGURATION_SET } : {}),
+          Content: {
+            Simple: {
+              Subject: { Data: intent.subject, Charset: 'UTF-8' },
+              Body: { Text: { Data: intent.text, Charset: 'UTF-8' }, Html: { Data: intent.html, Charset: 'UTF-8' } },
+            },
           },
-        },
-        EmailTags: [
-          { Name: 'town', Value: mail.town },
-          { Name: 'purpose', Value: mail.purpose.replace(/[^A-Za-z0-9_-]/g, '_') },
-        ],
-      }),
-    );
-    await settleIntent(key, 'sent', { messageId: result.MessageId ?? '' });
-    return 'sent';
-  } catch (error) {
-    const name = (error as Error).name;
-    if (THROTTLING.has(name)) {
-      await settleIntent(key, 'retryable', { reason: name });
-      throw new EmailThrottledError(`SES throttled the mail to ${mail.recipient}`, { cause: error });
+          EmailTags: [
+            { Name: 'town', Value: town.replace(/[^A-Za-z0-9_-]/g, '_') },
+            { Name: 'purpose', Value: intent.purpose.replace(/[^A-Za-z0-9_-]/g, '_') },
+          ],
+        }),
+      );
+      await settleIntent(intent, 'sent', { messageId: result.MessageId ?? '' });
+      tally.sent += 1;
+    } catch (error) {
+      const name = (error as Error).name;
+      if (THROTTLING.has(name)) {
+        await settleIntent(intent, 'retryable', { reason: name });
+        throttled ??= error as Error;
+        continue;
+      }
+      if (REJECTED.has(name)) {
+        await settleIntent(intent, 'rejected', { reason: `${name}: ${(error as Error).message}` });
+        logger.warn('mail rejected', { town, date, recipient: intent.recipient, reason: name });
+        tally.rejected += 1;
+        continue;
+      }
+      // Anything else (a timeout, a dropped connection) may or may not have sent it: it stays `sending`.
+      throw error;
     }
-    if (REJECTED.has(name)) {
-      await settleIntent(key, 'rejected', { reason: `${name}: ${(error as Error).message}` });
-      logger.warn('mail rejected', { ...key, reason: name });
-      return 'rejected';
-    }
-    // Anything else (a timeout, a dropped connection) may or may not have sent it: leave the intent pending.
-    throw error;
   }
+  if (throttled) throw new EmailThrottledError(`SES throttled mail of ${town} on ${date}`, { cause: throttled });
+  return tally;
 }

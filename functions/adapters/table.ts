@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { CalendarOverride } from '../core/calendar.ts';
 import { ConflictError, NotFoundError, StorageError } from '../core/errors.ts';
 import { parseInstanceId, shardOf } from '../core/ids.ts';
@@ -195,9 +195,14 @@ export async function listPeriodInstances(town: string, period: string): Promise
   return items.map(toRecord);
 }
 
-// Email intents: the guard that makes every email go out once
+// Email intents: the outbox that makes every email go out once
 
-export type IntentStatus = 'pending' | 'sent' | 'rejected' | 'retryable';
+/**
+ * `recorded`: the mail is decided and its content stored, not yet attempted; `sending`: the SES call
+ * has started, so its outcome is unknown after a crash and it is never attempted again; then `sent`,
+ * `rejected` (SES refused the address), or `retryable` (SES throttled; attempted again by the next run).
+ */
+export type IntentStatus = 'recorded' | 'sending' | 'sent' | 'rejected' | 'retryable';
 
 export interface MailIntent {
   town: string;
@@ -206,53 +211,59 @@ export interface MailIntent {
   purpose: string;
   kind: MailKind;
   subject: string;
+  text: string;
+  html: string;
   instanceIds: string[];
   status: IntentStatus;
   messageId?: string;
   reason?: string;
 }
 
-const intentKey = (i: Pick<MailIntent, 'town' | 'date' | 'recipient' | 'purpose'>) => ({ pk: `MAIL#${i.town}#${i.date}`, sk: `${i.recipient}#${i.purpose}` });
+export type IntentKey = Pick<MailIntent, 'town' | 'date' | 'recipient' | 'purpose'>;
+
+const intentKey = (i: IntentKey) => ({ pk: `MAIL#${i.town}#${i.date}`, sk: `${i.recipient}#${i.purpose}` });
 
 /**
- * Record the intent to send before sending. Returns true when this caller may send: the intent is
- * new, or an earlier attempt was refused by SES in a way that is safe to retry. An intent left
- * `pending` (a crash after the send call) is never sent again: a duplicate is worse than a gap the run reports.
+ * Record a mail before anything else happens: its content, for its recipient, purpose and day. A mail
+ * already recorded keeps its first content (a retried step recomputes what it had decided, or less).
  */
-export async function claimIntent(intent: Omit<MailIntent, 'status'>): Promise<{ claimed: boolean; existing?: MailIntent }> {
+export async function recordIntent(intent: Omit<MailIntent, 'status'>): Promise<boolean> {
   try {
-    await call('claim intent', () =>
+    await call('record intent', () =>
       documentClient.send(
-        new PutCommand({ TableName: TABLE, Item: { ...intentKey(intent), entity: 'mail', ...intent, status: 'pending' }, ConditionExpression: 'attribute_not_exists(pk)' }),
+        new PutCommand({ TableName: TABLE, Item: { ...intentKey(intent), entity: 'mail', ...intent, status: 'recorded' }, ConditionExpression: 'attribute_not_exists(pk)' }),
       ),
     );
-    return { claimed: true };
+    return true;
   } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
   }
+}
+
+/** Take a recorded (or throttled) mail for sending; false when another attempt has it, or had it. */
+export async function startSending(intent: IntentKey): Promise<boolean> {
   try {
-    await call('reclaim intent', () =>
+    await call('start sending', () =>
       documentClient.send(
         new UpdateCommand({
           TableName: TABLE,
           Key: intentKey(intent),
-          UpdateExpression: 'SET #s = :pending',
-          ConditionExpression: '#s = :retryable',
+          UpdateExpression: 'SET #s = :sending',
+          ConditionExpression: '#s IN (:recorded, :retryable)',
           ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':pending': 'pending', ':retryable': 'retryable' },
+          ExpressionAttributeValues: { ':sending': 'sending', ':recorded': 'recorded', ':retryable': 'retryable' },
         }),
       ),
     );
-    return { claimed: true };
+    return true;
   } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    const existing = await call('get intent', () => documentClient.send(new GetCommand({ TableName: TABLE, Key: intentKey(intent) })));
-    return { claimed: false, existing: existing.Item as MailIntent };
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
   }
 }
 
-export async function settleIntent(intent: Pick<MailIntent, 'town' | 'date' | 'recipient' | 'purpose'>, status: Exclude<IntentStatus, 'pending'>, detail: { messageId?: string; reason?: string } = {}): Promise<void> {
-  const names: Record<string, string> = { '#s': 'status' };
+export async function settleIntent(intent: IntentKey, status: 'sent' | 'rejected' | 'retryable', detail: { messageId?: string; reason?: string } = {}): Promise<void> {
   const values: Record<string, unknown> = { ':s': status };
   let expression = 'SET #s = :s';
   if (detail.messageId !== undefined) {
@@ -264,11 +275,34 @@ export async function settleIntent(intent: Pick<MailIntent, 'town' | 'date' | 'r
     values[':r'] = detail.reason;
   }
   await call('settle intent', () =>
-    documentClient.send(new UpdateCommand({ TableName: TABLE, Key: intentKey(intent), UpdateExpression: expression, ExpressionAttributeNames: names, ExpressionAttributeValues: values })),
+    documentClient.send(new UpdateCommand({ TableName: TABLE, Key: intentKey(intent), UpdateExpression: expression, ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: values })),
   );
+}
+
+/**
+ * A town whose mail of the day is recorded but not yet all delivered, by follow-up shard. The
+ * follow-up delivers these first, so a step that crashed after writing the state (which takes the
+ * town off the due index) still gets its mail out when it is retried.
+ */
+export async function markUndelivered(date: string, shard: number, town: string): Promise<void> {
+  await call('mark undelivered', () =>
+    documentClient.send(new PutCommand({ TableName: TABLE, Item: { pk: `OUTBOX#${date}#${shard}`, sk: `TOWN#${town}`, entity: 'outbox', town } })),
+  );
+}
+
+export async function clearUndelivered(date: string, shard: number, town: string): Promise<void> {
+  await call('clear undelivered', () => documentClient.send(new DeleteCommand({ TableName: TABLE, Key: { pk: `OUTBOX#${date}#${shard}`, sk: `TOWN#${town}` } })));
+}
+
+export async function listUndelivered(date: string, shard: number): Promise<string[]> {
+  const items = await queryAll({ TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `OUTBOX#${date}#${shard}` } });
+  return items.map((i) => String(i['town']));
 }
 
 export async function listIntents(town: string, date: string): Promise<MailIntent[]> {
   const items = await queryAll({ TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `MAIL#${town}#${date}` } });
-  return items as unknown as MailIntent[];
+  return items.map((item) => {
+    const { pk: _pk, sk: _sk, entity: _entity, ...intent } = item;
+    return intent as unknown as MailIntent;
+  });
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { yearOf } from '../core/dates.ts';
 import { annualEvaluation, annualEvaluationEmail, reportReaders, sanctionNoticeEmail } from '../core/reports.ts';
 import { planCalendar } from '../core/schedule.ts';
-import { sendOnce } from '../adapters/mailer.ts';
+import { deliver, recordMail } from '../adapters/mailer.ts';
 import { workflowHandler } from '../adapters/middleware.ts';
 import { getActivePlan, listTownInstances } from '../adapters/table.ts';
 
@@ -18,19 +18,16 @@ export const handler = workflowHandler(input, async ({ town, date }) => {
   if (calendar.lastWorkdayOfYear(yearOf(date)) !== date) return { town, date, sent: 0, skipped: 'not the last working day of the year' };
   const evaluation = annualEvaluation(plan, await listTownInstances(town), date, calendar);
   const purpose = `annual-evaluation#${evaluation.year}`;
-  let sent = 0;
   for (const unit of reportReaders(plan)) {
     for (const contact of unit.contacts) {
-      const delivery = await sendOnce({ town, date, recipient: contact.email,
-        kind: 'report', purpose, content: annualEvaluationEmail(plan, evaluation, contact.language), instanceIds: [] });
-      if (delivery === 'sent') sent += 1;
+      await recordMail({ town, date, recipient: contact.email, kind: 'report', purpose, content: annualEvaluationEmail(plan, evaluation, contact.language), instanceIds: [] });
     }
   }
   for (const sanction of evaluation.sanctions) {
     const unit = plan.units.find((u) => u.id === sanction.unit);
     for (const contact of unit?.contacts ?? []) {
       const deductions = evaluation.scores.find((s) => s.unit === sanction.unit)?.deductions ?? [];
-      const delivery = await sendOnce({
+      await recordMail({
         town,
         date,
         recipient: contact.email,
@@ -39,9 +36,9 @@ export const handler = workflowHandler(input, async ({ town, date }) => {
         content: sanctionNoticeEmail(plan, evaluation, sanction.unit, contact.language),
         instanceIds: deductions.map((d) => d.instanceId),
       });
-      if (delivery === 'sent') sent += 1;
     }
   }
+  const { sent } = await deliver(town, date);
   return {
     town,
     date,

@@ -6,9 +6,9 @@ import { digestEmail } from '../core/messages.ts';
 import { planCalendar } from '../core/schedule.ts';
 import { loadEnv } from '../adapters/env.ts';
 import { logger } from '../adapters/logger.ts';
-import { sendOnce, type Delivery } from '../adapters/mailer.ts';
+import { deliver, recordMail } from '../adapters/mailer.ts';
 import { workflowHandler } from '../adapters/middleware.ts';
-import { getActivePlan, queryDue, saveInstance } from '../adapters/table.ts';
+import { clearUndelivered, getActivePlan, listUndelivered, markUndelivered, queryDue, saveInstance } from '../adapters/table.ts';
 
 const input = z.strictObject({
   shard: z.number().int().min(0),
@@ -37,16 +37,30 @@ export const handler = workflowHandler(input, async ({ shard, date, afterTown })
   }
   const towns = [...byTown.keys()].sort();
   const batch = towns.slice(0, env.TOWNS_PER_INVOCATION);
-  const tally: Record<Delivery, number> = { sent: 0, 'already-sent': 0, uncertain: 0, rejected: 0 };
+  const tally = { sent: 0, rejected: 0, uncertain: 0 };
+  const count = (delivered: { sent: number; rejected: number; uncertain: number }) => {
+    tally.sent += delivered.sent;
+    tally.rejected += delivered.rejected;
+    tally.uncertain += delivered.uncertain;
+  };
   let instances = 0;
-  let missingContacts = 0;
+  const unreachable: { town: string; unit: string; instances: number }[] = [];
+
+  // First the mail an earlier attempt recorded, wrote the state for, and did not get out.
+  for (const town of await listUndelivered(date, shard)) {
+    count(await deliver(town, date));
+    await clearUndelivered(date, shard, town);
+  }
 
   for (const town of batch) {
     const { plan } = await getActivePlan(town);
     const result = followUpTown(plan, byTown.get(town) ?? [], date, planCalendar(plan));
     const ctx = { plan, today: date, consoleUrl: env.CONSOLE_URL };
+    // Outbox order: the mail is recorded first, then the state that caused it, then the mail is sent.
+    // A crash anywhere is repaired by running the step again: nothing is decided twice or sent twice.
+    if (result.digests.length > 0) await markUndelivered(date, shard, town);
     for (const digest of result.digests) {
-      const delivery = await sendOnce({
+      await recordMail({
         town,
         date,
         recipient: digest.to,
@@ -55,22 +69,25 @@ export const handler = workflowHandler(input, async ({ shard, date, afterTown })
         content: digestEmail(ctx, digest),
         instanceIds: [...new Set(digest.items.map((i) => i.instance.id))],
       });
-      tally[delivery] += 1;
     }
     for (const update of result.updates) {
       try {
         await saveInstance(update);
         instances += 1;
       } catch (error) {
-        // A report arrived since the query: the next run sees the new state; the mail already sent is not repeated.
+        // A report arrived since the query: the next run sees the new state.
         if (error instanceof ConflictError) logger.info('instance changed during follow-up', { id: update.id });
         else throw error;
       }
     }
-    if (result.missingContacts.length > 0) {
-      missingContacts += result.missingContacts.length;
-      logger.warn('owners without a contact address', { town, missing: result.missingContacts });
+    if (result.digests.length > 0) {
+      count(await deliver(town, date));
+      await clearUndelivered(date, shard, town);
     }
+    const missing = new Map<string, number>();
+    for (const m of result.missingContacts) missing.set(m.unit, (missing.get(m.unit) ?? 0) + 1);
+    for (const [unit, count] of missing) unreachable.push({ town, unit, instances: count });
+    if (missing.size > 0) logger.warn('owners without a contact address', { town, missing: result.missingContacts });
   }
   const last = batch.at(-1);
   return {
@@ -81,9 +98,8 @@ export const handler = workflowHandler(input, async ({ shard, date, afterTown })
     towns: batch.length,
     instances,
     emails: tally.sent,
-    alreadySent: tally['already-sent'],
     uncertain: tally.uncertain,
     rejected: tally.rejected,
-    missingContacts,
+    unreachable,
   };
 });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { makeDate, monthOf, yearOf } from '../core/dates.ts';
 import { monthlyReport, monthlyReportEmail, reportReaders } from '../core/reports.ts';
 import { planCalendar } from '../core/schedule.ts';
-import { sendOnce } from '../adapters/mailer.ts';
+import { deliver, recordMail } from '../adapters/mailer.ts';
 import { workflowHandler } from '../adapters/middleware.ts';
 import { getActivePlan, listTownInstances } from '../adapters/table.ts';
 
@@ -15,10 +15,9 @@ export const handler = workflowHandler(input, async ({ town, date }) => {
   if (calendar.onOrAfter(makeDate(yearOf(date), monthOf(date), 1)) !== date) return { town, date, sent: 0, skipped: 'not the first working day of the month' };
   const instances = await listTownInstances(town);
   const report = monthlyReport(plan, instances, date, calendar);
-  let sent = 0;
   for (const unit of reportReaders(plan)) {
     for (const contact of unit.contacts) {
-      const delivery = await sendOnce({
+      await recordMail({
         town,
         date,
         recipient: contact.email,
@@ -27,8 +26,8 @@ export const handler = workflowHandler(input, async ({ town, date }) => {
         content: monthlyReportEmail(plan, report, contact.language),
         instanceIds: report.overdue.map((o) => o.instanceId),
       });
-      if (delivery === 'sent') sent += 1;
     }
   }
+  const { sent } = await deliver(town, date);
   return { town, date, month: report.month, sent, overdue: report.overdue.length, unreachable: report.unreachable.length };
 });

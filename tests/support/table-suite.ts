@@ -155,62 +155,63 @@ export function tableSuite(engine: EngineName): void {
       expect((await table.listTownInstances('qingfeng')).length).toBe(6);
     });
 
-    describe('mail intents', () => {
+    describe('mail intents (the outbox)', () => {
       const intent = {
         town: 'qingfeng',
         date: '2022-06-01',
         recipient: 'emergency-office@qingfeng.example.org',
         purpose: 'digest',
         kind: 'notice' as const,
-        subject: '【通知】应急办：每月分析消防安全形势（2022-06）',
+        subject: '【新任务】应急办：每月分析消防安全形势（2022-06）',
+        text: '请于2022-06-30前完成并报送。',
+        html: '<p>请于2022-06-30前完成并报送。</p>',
         instanceIds: ['qingfeng:monthly-analysis:emergency-office:2022-06'],
       };
 
-      it('are claimed once: a second claim is refused while the first is pending, and after it was sent', async () => {
-        const first = await table.claimIntent(intent);
-        const whilePending = await table.claimIntent(intent);
-        await table.settleIntent(intent, 'sent', { messageId: 'm-1' });
-        const afterSent = await table.claimIntent(intent);
+      it('are recorded once, keeping their first content', async () => {
+        const first = await table.recordIntent(intent);
+        const again = await table.recordIntent({ ...intent, subject: 'changed' });
 
-        expect(first).toEqual({ claimed: true });
-        expect(whilePending).toMatchObject({ claimed: false, existing: { status: 'pending', recipient: intent.recipient } });
-        expect(afterSent).toMatchObject({ claimed: false, existing: { status: 'sent', messageId: 'm-1' } });
+        expect([first, again]).toEqual([true, false]);
+        expect(await table.listIntents('qingfeng', '2022-06-01')).toEqual([{ ...intent, status: 'recorded' }]);
       });
 
-      it('are claimed again after SES refused them as retryable, once', async () => {
-        await table.claimIntent(intent);
+      it('are taken for sending once; a mail being sent or sent is never taken again', async () => {
+        await table.recordIntent(intent);
+
+        const first = await table.startSending(intent);
+        const whileSending = await table.startSending(intent);
+        await table.settleIntent(intent, 'sent', { messageId: 'm-1' });
+        const afterSent = await table.startSending(intent);
+
+        expect([first, whileSending, afterSent]).toEqual([true, false, false]);
+        expect(await table.listIntents('qingfeng', '2022-06-01')).toEqual([expect.objectContaining({ status: 'sent', messageId: 'm-1' })]);
+      });
+
+      it('are taken again after SES throttled them, once', async () => {
+        await table.recordIntent(intent);
+        await table.startSending(intent);
         await table.settleIntent(intent, 'retryable', { reason: 'TooManyRequestsException' });
 
-        const reclaimed = await table.claimIntent(intent);
-        const again = await table.claimIntent(intent);
+        const attempts = [await table.startSending(intent), await table.startSending(intent)];
 
-        expect(reclaimed).toEqual({ claimed: true });
-        expect(again).toMatchObject({ claimed: false, existing: { status: 'pending' } });
-      });
-
-      it('left pending (a crash after the send call) are never claimed again', async () => {
-        await table.claimIntent(intent);
-
-        const attempts = [await table.claimIntent(intent), await table.claimIntent(intent)];
-
-        expect(attempts.map((a) => a.claimed)).toEqual([false, false]);
-        expect(await table.listIntents('qingfeng', '2022-06-01')).toEqual([expect.objectContaining({ ...intent, status: 'pending' })]);
+        expect(attempts).toEqual([true, false]);
       });
 
       it('are kept apart per recipient, purpose and day', async () => {
-        const claims = [
-          await table.claimIntent(intent),
-          await table.claimIntent({ ...intent, recipient: 'village-1@qingfeng.example.org' }),
-          await table.claimIntent({ ...intent, purpose: 'monthly-report#2022-05' }),
-          await table.claimIntent({ ...intent, date: '2022-06-02' }),
+        const recorded = [
+          await table.recordIntent(intent),
+          await table.recordIntent({ ...intent, recipient: 'village-1@qingfeng.example.org' }),
+          await table.recordIntent({ ...intent, purpose: 'monthly-report#2022-05' }),
+          await table.recordIntent({ ...intent, date: '2022-06-02' }),
         ];
         await table.settleIntent({ ...intent, purpose: 'monthly-report#2022-05' }, 'rejected', { reason: 'MessageRejected' });
 
-        expect(claims.every((c) => c.claimed)).toBe(true);
+        expect(recorded.every(Boolean)).toBe(true);
         expect((await table.listIntents('qingfeng', '2022-06-01')).map((i) => [i.recipient, i.purpose, i.status]).sort()).toEqual([
-          ['emergency-office@qingfeng.example.org', 'digest', 'pending'],
+          ['emergency-office@qingfeng.example.org', 'digest', 'recorded'],
           ['emergency-office@qingfeng.example.org', 'monthly-report#2022-05', 'rejected'],
-          ['village-1@qingfeng.example.org', 'digest', 'pending'],
+          ['village-1@qingfeng.example.org', 'digest', 'recorded'],
         ]);
       });
     });

@@ -115,8 +115,8 @@ describe('a crash between sending an email and writing the state', () => {
     expect(mailByOwner(town)).toEqual(noticeOnceEach(town));
   });
 
-  // A failed save surfaces as StorageError, which the workflow retries: the retried step finds the mail already sent.
-  it('the instance write fails once after the mail went out: the step is retried, no mail goes out twice, and the state is written', async () => {
+  // A failed save surfaces as StorageError, which the workflow retries: the retried step finds its mail already recorded.
+  it('the instance write fails once: the step is retried, no mail goes out twice, and the state is written', async () => {
     const town = 'crash-before-save';
     await openMay(town);
     let faults = 0;
