@@ -23,9 +23,21 @@ export const reportBody = z.strictObject({
   figure: z.number().finite().min(0).max(1_000_000).optional(),
 });
 
+const badId = () => new InvalidInputError('path', [{ path: 'id', message: 'expected a duty instance id, town:duty:owner:period' }]);
+
+function instanceIdFromPath(raw: string | undefined): string {
+  let id: string;
+  try {
+    id = decodeURIComponent(raw ?? '');
+  } catch {
+    throw badId();
+  }
+  if (!parseInstanceId(id)) throw badId();
+  return id;
+}
+
 export const handler = httpHandler(reportBody, async ({ event, body, receivedAt }) => {
-  const id = decodeURIComponent(event.pathParameters?.['id'] ?? '');
-  if (!parseInstanceId(id)) throw new InvalidInputError('path', [{ path: 'id', message: 'expected a duty instance id, town:duty:owner:period' }]);
+  const id = instanceIdFromPath(event.pathParameters?.['id']);
   const today = localDate(receivedAt, 'Asia/Shanghai');
   const record = await getInstance(id);
   if (record.completedOn !== null) throw new ConflictError(`instance ${id} was already reported done on ${record.completedOn}`);

@@ -69,6 +69,15 @@ describe('POST /instances/{id}/report', () => {
     expect(dynamo).not.toHaveReceivedCommand(PutCommand);
   });
 
+  it.each(['qingfeng%E0%A4%A:duty:owner:2022-06', 'not-an-instance'])('answers 400 for the path id %s, naming the id', async (raw) => {
+    const event = { ...request(goodReport), pathParameters: { id: raw } } as APIGatewayProxyEventV2;
+
+    const response = await call(event);
+
+    expect(response).toEqual({ status: 400, body: { message: 'path: 1 problem(s)', issues: [{ path: 'id', message: 'expected a duty instance id, town:duty:owner:period' }] } });
+    expect(dynamo).not.toHaveReceivedCommand(GetCommand);
+  });
+
   it('answers 400 for a body that is not JSON', async () => {
     const response = await call(request('{not json'));
 
