@@ -197,15 +197,17 @@ describe.concurrent('fireplan plan diff', () => {
 });
 
 describe.concurrent('fireplan plan table', () => {
-  it('prints the table that docs/plan-qingfeng-2022.md holds', async () => {
-    const documented = readFileSync(new URL('../../docs/plan-qingfeng-2022.md', import.meta.url), 'utf8')
+  it('prints the table that the README holds', async () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const documented = readme
+      .slice(readme.indexOf('<!-- plan-table:start -->'), readme.indexOf('<!-- plan-table:end -->'))
       .split('\n')
       .filter((line) => line.startsWith('|'));
 
     const run = await fireplan('plan', 'table', 'plans/qingfeng-2022.yaml');
 
     expect(run.code).toBe(0);
-    expect(run.stdout.trimEnd().split('\n'), 'docs/plan-qingfeng-2022.md is out of date: regenerate its table with fireplan plan table').toEqual(documented);
+    expect(run.stdout.trimEnd().split('\n'), 'the README\'s plan table is out of date: regenerate it with fireplan plan table').toEqual(documented);
   });
 
   it('prints one row per duty, with owners, cadence and target in words', async () => {
