@@ -7,7 +7,7 @@
 import { Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
-import { Errors, Fail, JsonPath, Map as MapState, TaskInput, type IChainable } from 'aws-cdk-lib/aws-stepfunctions';
+import { Choice, Condition, Errors, Fail, JsonPath, Map as MapState, Succeed, TaskInput, type IChainable } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke, SqsSendMessage } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 
@@ -147,4 +147,42 @@ export function forEach(
   });
   map.itemProcessor(props.iteration);
   return map;
+}
+
+/** A workflow that, on the one day of its kind, runs a Lambda for every town: the monthly report, the annual evaluation. */
+export interface TownsOnTheDayProps extends WorkflowDefinitionProps {
+  readonly resolveDay: IFunction;
+  readonly listTowns: IFunction;
+  readonly perTown: IFunction;
+  /** The Lambda task's state name, e.g. `MonthlyReport`. */
+  readonly taskId: string;
+  readonly taskComment: string;
+  readonly mapComment: string;
+  /** The `$.day` flag that says today is the day, e.g. `firstWorkdayOfMonth`. */
+  readonly dayFlag: 'firstWorkdayOfMonth' | 'lastWorkdayOfYear';
+  readonly choiceId: string;
+  readonly choiceComment: string;
+  /** The Succeed state on any other day. */
+  readonly otherDayId: string;
+}
+
+export function townsOnTheDay(scope: Construct, props: TownsOnTheDayProps): IChainable {
+  const { task: resolveDay } = resolveDayStep(scope, props.resolveDay);
+  const listTowns = listTownsStep(scope, props.listTowns);
+  const perTown = lambdaStep(scope, props.taskId, props.perTown, { comment: props.taskComment });
+  const forEachTown = forEach(scope, 'ForEachTown', {
+    comment: props.mapComment,
+    itemsPath: '$.towns.towns',
+    itemSelector: {
+      town: JsonPath.stringAt('$$.Map.Item.Value'),
+      date: JsonPath.stringAt('$.day.date'),
+    },
+    task: perTown,
+    iteration: perTown,
+    deadLetter: deadLetterStep(scope, props.taskId, props.deadLetterQueue),
+  });
+  const isTheDay = new Choice(scope, props.choiceId, { comment: props.choiceComment })
+    .when(Condition.booleanEquals(`$.day.${props.dayFlag}`, true), listTowns.next(forEachTown))
+    .otherwise(new Succeed(scope, props.otherDayId));
+  return resolveDay.next(isTheDay);
 }
