@@ -1,27 +1,10 @@
-import { z } from 'zod';
 import { localDate } from '../core/dates.ts';
 import { ConflictError, InvalidInputError } from '../core/errors.ts';
 import { parseInstanceId } from '../core/ids.ts';
 import { refresh } from '../core/instance.ts';
-import { evidenceKinds } from '../core/plan-schema.ts';
+import { reportBody } from '../api/route-table.ts';
 import { httpHandler } from '../adapters/middleware.ts';
 import { getInstance, saveInstance } from '../adapters/table.ts';
-
-/** A unit reports a duty instance done, with a note and its evidence: `POST /instances/{id}/report`. */
-export const reportBody = z.strictObject({
-  note: z.string().trim().min(1, 'say in a few words what was done').max(2000),
-  evidence: z
-    .array(
-      z.strictObject({
-        kind: z.enum(evidenceKinds),
-        name: z.string().trim().min(1).max(200),
-        url: z.url({ protocol: /^https?$/ }).max(2000).optional(),
-      }),
-    )
-    .max(20)
-    .default([]),
-  figure: z.number().finite().min(0).max(1_000_000).optional(),
-});
 
 const badId = () => new InvalidInputError('path', [{ path: 'id', message: 'expected a duty instance id, town:duty:owner:period' }]);
 
@@ -36,6 +19,7 @@ function instanceIdFromPath(raw: string | undefined): string {
   return id;
 }
 
+/** A unit reports a duty instance done, with a note and its evidence: `POST /instances/{id}/report`. */
 export const handler = httpHandler(reportBody, async ({ event, body, receivedAt }) => {
   const id = instanceIdFromPath(event.pathParameters?.['id']);
   const today = localDate(receivedAt, 'Asia/Shanghai');
