@@ -5,6 +5,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { DataTable } from './constructs/data-table.ts';
 import { FireplanFunction } from './constructs/fireplan-function.ts';
+import { FireplanHttpApi } from './constructs/http-api.ts';
 import { MailSending } from './constructs/mail-sending.ts';
 import { Schedules } from './constructs/schedules.ts';
 import { Workflows } from './constructs/workflows.ts';
@@ -18,8 +19,9 @@ export const FOLLOW_UP_SHARDS = 16;
 
 /**
  * Fireplan on AWS: the table, mail sending, one Lambda function per workflow handler, the four
- * workflows and their schedules. Environment-agnostic (no account or region, no lookups), so it
- * synthesizes offline.
+ * workflows and their schedules, and the HTTP API (its users, its evidence bucket, and one Lambda
+ * function per route). Environment-agnostic (no account or region, no lookups), so it synthesizes
+ * offline.
  */
 export class FireplanStack extends Stack {
   readonly data: DataTable;
@@ -31,10 +33,11 @@ export class FireplanStack extends Stack {
     readonly followUp: FireplanFunction;
     readonly monthlyReport: FireplanFunction;
     readonly annualEvaluation: FireplanFunction;
-    readonly reportWork: FireplanFunction;
   };
   readonly workflows: Workflows;
   readonly schedules: Schedules;
+  /** The HTTP API; its route functions (ReportWork …) are `api.routeFunctions`. */
+  readonly api: FireplanHttpApi;
 
   constructor(scope: Construct, id: string, props: StackProps = {}) {
     super(scope, id, {
@@ -74,8 +77,6 @@ export class FireplanStack extends Stack {
       annualEvaluation: fn('AnnualEvaluation', 'annual-evaluation.ts', "Sends a town's annual evaluation", mailTimeout)
         .useTable(table, 'readWrite')
         .useMail(this.mail),
-      // The route that invokes it (POST /instances/{id}/report) comes with the HTTP API; the replay calls it as API Gateway would.
-      reportWork: fn('ReportWork', 'report-work.ts', 'A unit reports a duty instance done').useTable(table, 'readWrite'),
     };
 
     const f = this.functions;
@@ -91,6 +92,15 @@ export class FireplanStack extends Stack {
     });
 
     this.schedules = new Schedules(this, 'Schedules', { stateMachines: this.workflows.stateMachines });
+
+    // One route and one function per entry of functions/api/route-table.ts (ReportWork …). The
+    // functions are created in the stack's scope, as the workflow functions are, so that their
+    // logical ids (`ReportWorkFunction…`) do not depend on the API construct.
+    this.api = new FireplanHttpApi(this, 'Api', {
+      table,
+      functionScope: this,
+      environment: { FOLLOW_UP_SHARDS: String(FOLLOW_UP_SHARDS) },
+    });
   }
 }
 

@@ -4,6 +4,7 @@ import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -58,6 +59,7 @@ export class FireplanFunction extends Construct {
   readonly entry: string;
 
   private tableName?: string;
+  private evidenceBucketName?: string;
 
   constructor(scope: Construct, id: string, props: FireplanFunctionProps) {
     super(scope, id);
@@ -153,6 +155,34 @@ export class FireplanFunction extends Construct {
       reason:
         "The CDK table grant covers the table's own global secondary indexes (due, unit, period), which the " +
         'handlers query; the wildcard never reaches beyond this one table.',
+    });
+    return this;
+  }
+
+  /**
+   * Sets `EVIDENCE_BUCKET` and allows `s3:PutObject` and `s3:GetObject` on the bucket's objects only
+   * (no listing, no deleting, no bucket-level actions), which is what presigning an upload or a
+   * download of one evidence file needs. The bucket is encrypted with S3-managed keys, so no KMS
+   * grant is needed.
+   */
+  useEvidence(bucket: IBucket): this {
+    if (this.evidenceBucketName !== undefined) {
+      throw new Error(`${this.node.path}: useEvidence was already called; a function uses one evidence bucket`);
+    }
+    this.evidenceBucketName = bucket.bucketName;
+    this.function.addEnvironment('EVIDENCE_BUCKET', bucket.bucketName);
+    const objects = bucket.arnForObjects('*');
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['s3:PutObject', 's3:GetObject'],
+        resources: [objects],
+      }),
+    );
+    Validations.of(this.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${cfnReference(Stack.of(this), objects)}]`,
+      reason:
+        'Evidence files are stored under keys chosen per report, so the grant covers the objects of this one ' +
+        'bucket ("<bucket ARN>/*"), for PutObject and GetObject only: no listing, deleting or bucket-level actions.',
     });
     return this;
   }

@@ -24,7 +24,7 @@ import {
 
 const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');
 
-/** docs/architecture.md: the handlers the workflows use (ReportWork belongs to the HTTP API, later). */
+/** docs/architecture.md: the handlers the workflows use, and ReportWork, the function of the HTTP API's one route (tests/unit/infra/http-api.test.ts). */
 const HANDLERS = {
   'functions/handlers/resolve-day.ts': 'ResolveDay',
   'functions/handlers/list-towns.ts': 'ListTowns',
