@@ -30,6 +30,12 @@ export class InvalidInputError extends ValidationError {}
 
 export class NotFoundError extends FireplanError {}
 
+/** The caller is not known: no verified claims, or claims that do not name one user of one town in one role (HTTP 401). */
+export class UnauthorizedError extends FireplanError {}
+
+/** The caller is known but may not do this: a role the route does not allow, another town, another unit (HTTP 403). */
+export class ForbiddenError extends FireplanError {}
+
 /** The item changed since it was read (a version or state condition failed): the caller re-reads and decides. */
 export class ConflictError extends FireplanError {}
 

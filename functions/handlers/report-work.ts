@@ -1,27 +1,38 @@
 import { localDate } from '../core/dates.ts';
 import { ConflictError, InvalidInputError } from '../core/errors.ts';
-import { parseInstanceId } from '../core/ids.ts';
+import { parseInstanceId, type InstanceKey } from '../core/ids.ts';
 import { refresh } from '../core/instance.ts';
-import { reportBody } from '../api/route-table.ts';
+import { reportBody, routes } from '../api/route-table.ts';
+import { requireUnitOrStaff } from '../adapters/auth.ts';
 import { httpHandler } from '../adapters/middleware.ts';
 import { getInstance, saveInstance } from '../adapters/table.ts';
 
 const badId = () => new InvalidInputError('path', [{ path: 'id', message: 'expected a duty instance id, town:duty:owner:period' }]);
 
-function instanceIdFromPath(raw: string | undefined): string {
+function instanceIdFromPath(raw: string | undefined): { id: string; key: InstanceKey } {
   let id: string;
   try {
     id = decodeURIComponent(raw ?? '');
   } catch {
     throw badId();
   }
-  if (!parseInstanceId(id)) throw badId();
-  return id;
+  const key = parseInstanceId(id);
+  if (!key) throw badId();
+  return { id, key };
 }
 
-/** A unit reports a duty instance done, with a note and its evidence: `POST /instances/{id}/report`. */
-export const handler = httpHandler(reportBody, async ({ event, body, receivedAt }) => {
-  const id = instanceIdFromPath(event.pathParameters?.['id']);
+const route = routes.find((r) => r.functionId === 'ReportWork');
+if (!route) throw new Error('functions/api/route-table.ts has no route for ReportWork');
+
+/**
+ * A unit reports a duty instance done, with a note and its evidence: `POST /instances/{id}/report`.
+ * The route's roles (unit, admin) are checked before this runs; a unit may report only its own
+ * unit's instances, an admin any instance of their own town (on a unit's behalf). Access is decided
+ * from the id alone, before the instance is read, so a refused caller learns nothing of it.
+ */
+export const handler = httpHandler({ roles: route.roles, body: reportBody }, async ({ event, body, receivedAt, principal }) => {
+  const { id, key } = instanceIdFromPath(event.pathParameters?.['id']);
+  requireUnitOrStaff(principal, key.town, key.owner);
   const today = localDate(receivedAt, 'Asia/Shanghai');
   const record = await getInstance(id);
   if (record.completedOn !== null) throw new ConflictError(`instance ${id} was already reported done on ${record.completedOn}`);

@@ -5,8 +5,9 @@ import type { Command } from 'commander';
 import { isIsoDate, localDate } from '../../functions/core/dates.ts';
 import { openingCadences } from '../../functions/core/opening.ts';
 import type { Plan } from '../../functions/core/plan-schema.ts';
-import type { MailMessage } from '../runtime/index.ts';
+import type { LocalRuntime, MailMessage } from '../runtime/index.ts';
 import { createLocalRuntime, loadOrSynthesize } from '../runtime/index.ts';
+import { serveLocalApi } from '../api/serve.ts';
 import { startMailboxServer, type StoredMail } from '../mailbox/mailbox-server.ts';
 import type { Summary } from '../simulate/summary.ts';
 import { EXIT_FAILURE, EXIT_INVALID, println, type CliContext, type Io } from './io.ts';
@@ -15,8 +16,8 @@ import { printSummary, runSimulation } from './simulate-command.ts';
 
 /**
  * `npm start`: replay the plan's year on the local runtime into ./out (once: the state persists
- * under .data/ and a restart serves it again), then keep serving the mailbox page. `--live` runs
- * the same runtime on the real clock instead.
+ * under .data/ and a restart serves it again), then keep serving the mailbox page and the HTTP API
+ * (on the runtime, which stays running for it). `--live` runs the same runtime on the real clock instead.
  */
 
 interface StartOptions {
@@ -24,6 +25,8 @@ interface StartOptions {
   out: string;
   dataDir: string;
   port: string;
+  apiPort: string;
+  corsOrigin?: string;
   seed: string;
   to?: string;
   live?: boolean;
@@ -69,7 +72,30 @@ function waitForInterrupt(): Promise<void> {
   });
 }
 
-async function replay(context: CliContext, plan: Plan, planText: string, options: StartOptions, seed: number): Promise<StoredMail[]> {
+/** The API beside the mailbox, on a running runtime: its address and an admin token of the plan's town are printed. */
+async function serveApi(context: CliContext, runtime: LocalRuntime, plan: Plan, options: StartOptions) {
+  const { io } = context;
+  const api = await serveLocalApi({
+    runtime,
+    dataDir: options.dataDir,
+    town: plan.town.id,
+    port: Number(options.apiPort),
+    ...(options.corsOrigin ? { corsOrigin: options.corsOrigin } : {}),
+    // Requests are dated, and tokens checked, on the real clock.
+    clock: () => new Date(),
+    onPortTaken: (taken) => println(io.stderr, `port ${taken} is taken; serving the API on a free port instead`),
+    onError: (error) => println(io.stderr, `fireplan: API request failed: ${(error as Error).message}`),
+  });
+  return api;
+}
+
+function printApi(context: CliContext, api: Awaited<ReturnType<typeof serveApi>>, plan: Plan): void {
+  println(context.io.stdout, `API:     ${api.url}  (${api.server.routes.map((r) => r.routeKey).join(', ')})`);
+  println(context.io.stdout, `Admin token for ${plan.town.id} (8 h; more with \`npx fireplan token --role admin|leader|unit …\`):`);
+  println(context.io.stdout, `  ${api.adminToken}`);
+}
+
+async function replay(context: CliContext, plan: Plan, planText: string, options: StartOptions, seed: number): Promise<{ mail: StoredMail[]; runtime?: LocalRuntime }> {
   const { io } = context;
   const dataDir = resolve(options.dataDir, 'replay');
   const markerFile = join(dataDir, 'replay.json');
@@ -80,7 +106,7 @@ async function replay(context: CliContext, plan: Plan, planText: string, options
     println(io.stdout, `The ${plan.id} replay (seed ${seed}, to ${to}) is already in ${options.dataDir}/replay/; serving it again. Delete it to replay from scratch.`);
     const summaryFile = join(options.out, 'summary.json');
     if (existsSync(summaryFile)) printSummary(io, JSON.parse(readFileSync(summaryFile, 'utf8')) as Summary);
-    return JSON.parse(readFileSync(mailFile, 'utf8')) as StoredMail[];
+    return { mail: JSON.parse(readFileSync(mailFile, 'utf8')) as StoredMail[] };
   }
   // A replay is only reproducible from an empty table: an interrupted one starts over.
   rmSync(dataDir, { recursive: true, force: true });
@@ -101,12 +127,21 @@ async function replay(context: CliContext, plan: Plan, planText: string, options
     },
   });
   const mail = storedMail(run.summary, run.runtime.mailbox.messages());
-  await run.runtime.stop();
   writeFileSync(mailFile, `${JSON.stringify(mail)}\n`);
   writeFileSync(markerFile, `${JSON.stringify(marker)}\n`);
   printSummary(io, run.summary);
   println(io.stdout, `Wrote ${run.summaryPath} and ${run.reportPath}.`);
-  return mail;
+  // The runtime keeps running: the API is served on it.
+  return { mail, runtime: run.runtime };
+}
+
+/** A runtime on a replay kept from an earlier start (one runtime per process: made only when the replay did not leave one running). */
+async function replayRuntime(options: StartOptions): Promise<LocalRuntime> {
+  const repoRoot = resolve(import.meta.dirname, '../..');
+  const { template } = await loadOrSynthesize({ repoRoot });
+  const runtime = createLocalRuntime({ template, repoRoot, dataDir: resolve(options.dataDir, 'replay'), env: { POWERTOOLS_LOG_LEVEL: 'ERROR', LOG_LEVEL: 'ERROR' } });
+  await runtime.start();
+  return runtime;
 }
 
 async function live(context: CliContext, plan: Plan, options: StartOptions, port: number): Promise<void> {
@@ -146,9 +181,12 @@ async function live(context: CliContext, plan: Plan, options: StartOptions, port
     () => runtime.mailbox.messages().map((m) => ({ sentOn: '', to: m.destination.to, subject: m.subject, kind: 'mail', text: m.body.text ?? '', html: m.body.html ?? '' })),
     port,
   );
+  const api = await serveApi(context, runtime, plan, options);
   println(io.stdout, `Live on the real clock. Mailbox: ${mailbox.url}  (Ctrl-C to stop)`);
+  printApi(context, api, plan);
   await waitForInterrupt();
   clearInterval(timer);
+  await api.close();
   await mailbox.close();
   await runtime.stop();
 }
@@ -161,6 +199,8 @@ export function registerStartCommand(program: Command, context: CliContext): voi
     .option('--out <dir>', 'where summary.json and report.html go', 'out')
     .option('--data-dir <dir>', 'where the state persists', '.data')
     .option('--port <n>', 'the mailbox page port', '8080')
+    .option('--api-port <n>', 'the HTTP API port', '8081')
+    .option('--cors-origin <origin>', 'the one browser origin allowed to call the API (e.g. http://localhost:5173)')
     .option('--seed <n>', 'the replay seed', '1')
     .option('--to <date>', 'the last day replayed (default: the plan ends)')
     .option('--live', 'run on the real clock instead of replaying')
@@ -175,6 +215,8 @@ export function registerStartCommand(program: Command, context: CliContext): voi
       const seed = Number(options.seed);
       const problems = [
         ...(!/^\d+$/.test(options.port) || port > 65535 ? [`--port must be a port number, got ${JSON.stringify(options.port)}`] : []),
+        ...(!/^\d+$/.test(options.apiPort) || Number(options.apiPort) > 65535 ? [`--api-port must be a port number, got ${JSON.stringify(options.apiPort)}`] : []),
+        ...(options.corsOrigin !== undefined && !/^https?:\/\/[^/\s]+$/.test(options.corsOrigin) ? [`--cors-origin must be an origin such as http://localhost:5173 (no path), got ${JSON.stringify(options.corsOrigin)}`] : []),
         ...(!/^\d+$/.test(options.seed) ? [`--seed must be a whole number, got ${JSON.stringify(options.seed)}`] : []),
         ...(options.to !== undefined && (!isIsoDate(options.to) || options.to < loaded.plan.effectiveFrom) ? [`--to must be a date (YYYY-MM-DD) on or after ${loaded.plan.effectiveFrom}`] : []),
       ];
@@ -184,12 +226,21 @@ export function registerStartCommand(program: Command, context: CliContext): voi
       }
       try {
         if (options.live) return await live(context, loaded.plan, options, port);
-        const mail = await replay(context, loaded.plan, readFileSync(options.plan, 'utf8'), options, seed);
-        const mailbox = await serveMailbox(io, () => mail, port);
-        println(io.stdout, `Mailbox: ${mailbox.url}  (${mail.length} emails; Ctrl-C to stop)`);
-        println(io.stdout, `Report:  ${resolve(options.out, 'report.html')}`);
-        await waitForInterrupt();
-        await mailbox.close();
+        const replayed = await replay(context, loaded.plan, readFileSync(options.plan, 'utf8'), options, seed);
+        const { mail } = replayed;
+        const runtime = replayed.runtime ?? (await replayRuntime(options));
+        try {
+          const mailbox = await serveMailbox(io, () => mail, port);
+          const api = await serveApi(context, runtime, loaded.plan, options);
+          println(io.stdout, `Mailbox: ${mailbox.url}  (${mail.length} emails; Ctrl-C to stop)`);
+          printApi(context, api, loaded.plan);
+          println(io.stdout, `Report:  ${resolve(options.out, 'report.html')}`);
+          await waitForInterrupt();
+          await api.close();
+          await mailbox.close();
+        } finally {
+          await runtime.stop();
+        }
       } catch (error) {
         println(io.stderr, `fireplan start: ${(error as Error).message}`);
         context.exit(EXIT_FAILURE);

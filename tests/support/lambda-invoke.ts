@@ -3,6 +3,9 @@
  * out; and API Gateway (HTTP API, payload 2.0) events for the API's handlers.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { parseInstanceId } from '../../functions/core/ids.ts';
+import { apiGatewayEvent } from '../../local/api/api-gateway-event.ts';
+import { tokenClaims } from '../../local/api/local-auth.ts';
 
 type Handler = (event: never, context: Context) => Promise<unknown>;
 
@@ -34,33 +37,26 @@ export async function invoke<R = Record<string, unknown>>(handler: Handler, func
   return (result === undefined ? null : JSON.parse(JSON.stringify(result))) as R;
 }
 
-/** `POST /instances/{id}/report` as API Gateway (HTTP API) delivers it; `at` is the request's instant. */
-export function reportRequest(id: string, body: unknown, at: string): APIGatewayProxyEventV2 {
+/**
+ * `POST /instances/{id}/report` as API Gateway (HTTP API) delivers it; `at` is the request's instant.
+ * The caller is the instance's own unit unless `claims` (a token's payload, see `tokenClaims`) says
+ * otherwise: a report as its owner would send it. For an id that is no instance's, an admin of some
+ * town sends it (the handler refuses the id before it looks at the town).
+ */
+export function reportRequest(id: string, body: unknown, at: string, claims?: Record<string, unknown>): APIGatewayProxyEventV2 {
   const path = `/instances/${encodeURIComponent(id)}/report`;
-  const timeEpoch = Date.parse(at);
-  if (Number.isNaN(timeEpoch)) throw new Error(`not an instant: ${at}`);
-  return {
-    version: '2.0',
+  const key = parseInstanceId(id);
+  return apiGatewayEvent({
+    method: 'POST',
+    path,
     routeKey: 'POST /instances/{id}/report',
-    rawPath: path,
-    rawQueryString: '',
-    headers: { 'content-type': 'application/json' },
     pathParameters: { id: encodeURIComponent(id) },
+    headers: { 'content-type': 'application/json', 'user-agent': 'vitest' },
     body: typeof body === 'string' ? body : JSON.stringify(body),
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'local',
-      domainName: 'localhost',
-      domainPrefix: 'localhost',
-      http: { method: 'POST', path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'vitest' },
-      requestId: `request-${timeEpoch}`,
-      routeKey: 'POST /instances/{id}/report',
-      stage: '$default',
-      time: new Date(timeEpoch).toUTCString(),
-      timeEpoch,
-    },
-  };
+    at,
+    claims: claims ?? (key ? tokenClaims({ role: 'unit', town: key.town, unit: key.owner }) : tokenClaims({ role: 'admin', town: 'some-town' })),
+    requestId: `request-${Date.parse(at)}`,
+  });
 }
 
 /** An HTTP handler's response with its JSON body parsed. */

@@ -13,6 +13,9 @@ import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { addDays, type IsoDate } from '../../functions/core/dates.ts';
+import { parseInstanceId } from '../../functions/core/ids.ts';
+import { apiGatewayEvent } from '../../local/api/api-gateway-event.ts';
+import { tokenClaims } from '../../local/api/local-auth.ts';
 import type { InstanceRecord } from '../../functions/core/instance.ts';
 import { parsePlan } from '../../functions/core/plan-parse.ts';
 import { planSchema, type Plan } from '../../functions/core/plan-schema.ts';
@@ -158,23 +161,20 @@ export async function startWorkflowHarness(): Promise<WorkflowHarness> {
     return items;
   }
 
+  /** A report as its own unit sends it through the API. */
   function event(id: string, at: string, note: string): unknown {
-    const path = `/instances/${encodeURIComponent(id)}/report`;
-    return {
-      version: '2.0',
+    const key = parseInstanceId(id);
+    return apiGatewayEvent({
+      method: 'POST',
+      path: `/instances/${encodeURIComponent(id)}/report`,
       routeKey: 'POST /instances/{id}/report',
-      rawPath: path,
-      rawQueryString: '',
-      headers: { 'content-type': 'application/json' },
       pathParameters: { id: encodeURIComponent(id) },
+      headers: { 'content-type': 'application/json', 'user-agent': 'vitest' },
       body: JSON.stringify({ note, evidence: [{ kind: 'report', name: '工作情况报告.pdf' }] }),
-      isBase64Encoded: false,
-      requestContext: {
-        timeEpoch: Date.parse(at),
-        requestId: `workflow-test-${id}`,
-        http: { method: 'POST', path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'vitest' },
-      },
-    };
+      at,
+      ...(key ? { claims: tokenClaims({ role: 'unit', town: key.town, unit: key.owner }) } : {}),
+      requestId: `workflow-test-${id}`,
+    });
   }
 
   return {

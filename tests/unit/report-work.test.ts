@@ -8,6 +8,8 @@ import { WorkCalendar } from '../../functions/core/calendar.ts';
 import { newInstance } from '../../functions/core/instance.ts';
 import { periodContaining } from '../../functions/core/periods.ts';
 import { scheduleFor } from '../../functions/core/schedule.ts';
+import { apiGatewayEvent } from '../../local/api/api-gateway-event.ts';
+import { tokenClaims } from '../../local/api/local-auth.ts';
 import { buildPlan } from '../support/plan-fixture.ts';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
@@ -17,18 +19,22 @@ const owner = plan.units.find((u) => u.id === 'emergency-office')!;
 const stored = newInstance(plan, 'v1', duty, owner, scheduleFor(plan, new WorkCalendar(), duty, periodContaining('monthly', '2022-07-01')));
 const id = stored.id;
 
-function request(body: unknown, instance = id, at = '2022-07-20T02:00:00Z'): APIGatewayProxyEventV2 {
-  return {
-    version: '2.0',
+const asOwner = tokenClaims({ role: 'unit', town: 'qingfeng', unit: 'emergency-office' });
+
+/** `claims: null` sends the request with no authorizer's claims at all. */
+function request(body: unknown, instance = id, at = '2022-07-20T02:00:00Z', claims: Record<string, unknown> | null = asOwner): APIGatewayProxyEventV2 {
+  const path = `/instances/${encodeURIComponent(instance)}/report`;
+  return apiGatewayEvent({
+    method: 'POST',
+    path,
     routeKey: 'POST /instances/{id}/report',
-    rawPath: `/instances/${encodeURIComponent(instance)}/report`,
-    rawQueryString: '',
-    headers: { 'content-type': 'application/json' },
     pathParameters: { id: encodeURIComponent(instance) },
+    headers: { 'content-type': 'application/json' },
     body: typeof body === 'string' ? body : JSON.stringify(body),
-    isBase64Encoded: false,
-    requestContext: { timeEpoch: Date.parse(at), http: { method: 'POST', path: '/', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' } },
-  } as unknown as APIGatewayProxyEventV2;
+    at,
+    ...(claims ? { claims } : {}),
+    requestId: 'test',
+  });
 }
 
 async function call(event: APIGatewayProxyEventV2): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -109,5 +115,63 @@ describe('POST /instances/{id}/report', () => {
     const response = await call(request(goodReport));
 
     expect(response).toEqual({ status: 500, body: { message: 'internal error' } });
+  });
+
+  describe('who may report', () => {
+    const admin = tokenClaims({ role: 'admin', town: 'qingfeng' });
+    const leader = tokenClaims({ role: 'leader', town: 'qingfeng' });
+    const otherUnit = tokenClaims({ role: 'unit', town: 'qingfeng', unit: 'village-1' });
+    const otherTownUnit = tokenClaims({ role: 'unit', town: 'shuangshi', unit: 'emergency-office' });
+    const otherTownAdmin = tokenClaims({ role: 'admin', town: 'shuangshi' });
+
+    it.each([
+      ['the owning unit', asOwner],
+      ["an admin of the instance's town, on the unit's behalf", admin],
+    ])('lets %s report, and stores the report', async (_who, claims) => {
+      dynamo.on(GetCommand).resolves({ Item: { ...stored } });
+      dynamo.on(PutCommand).resolves({});
+
+      const response = await call(request(goodReport, id, '2022-07-20T02:00:00Z', claims));
+
+      expect(response.status).toBe(200);
+      expect(dynamo).toHaveReceivedCommandTimes(PutCommand, 1);
+    });
+
+    it.each([
+      ['a leader (the route is for units and admins)', leader, /a leader may not do this/],
+      ['another unit of the same town', otherUnit, /another unit/],
+      ['a unit of the same id in another town', otherTownUnit, /another town/],
+      ['an admin of another town', otherTownAdmin, /another town/],
+    ])('answers 403 to %s, and neither reads nor writes the instance', async (_who, claims, message) => {
+      dynamo.on(GetCommand).resolves({ Item: { ...stored } });
+
+      const response = await call(request(goodReport, id, '2022-07-20T02:00:00Z', claims));
+
+      expect(response.status).toBe(403);
+      expect(response.body['message']).toMatch(message);
+      expect(dynamo).not.toHaveReceivedCommand(GetCommand);
+      expect(dynamo).not.toHaveReceivedCommand(PutCommand);
+    });
+
+    it.each([
+      ['no verified claims (no authorizer in front)', null],
+      ['claims without a role', { sub: 'u1', 'custom:town': 'qingfeng' }],
+      ['a unit token without its unit', { sub: 'u1', 'cognito:groups': '[unit]', 'custom:town': 'qingfeng' }],
+      ['claims naming two roles', { sub: 'u1', 'cognito:groups': ['admin', 'unit'], 'custom:town': 'qingfeng', 'custom:unit': 'emergency-office' }],
+    ])('answers 401 to %s, and neither reads nor writes', async (_who, claims) => {
+      const event = request(goodReport, id, '2022-07-20T02:00:00Z', claims);
+
+      const response = await call(event);
+
+      expect(response.status).toBe(401);
+      expect(dynamo).not.toHaveReceivedCommand(GetCommand);
+      expect(dynamo).not.toHaveReceivedCommand(PutCommand);
+    });
+
+    it('refuses a leader before looking at the body', async () => {
+      const response = await call(request('{not json', id, '2022-07-20T02:00:00Z', leader));
+
+      expect(response.status).toBe(403);
+    });
   });
 });
