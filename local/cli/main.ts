@@ -4,6 +4,8 @@ import { EXIT_FAILURE, EXIT_INVALID, EXIT_OK, processIo, println, stopQuietlyWhe
 import { registerPlanCommands } from './plan-commands.ts';
 import { registerSimulateCommand } from './simulate-command.ts';
 import { registerStartCommand } from './start-command.ts';
+import { registerTokenCommand } from './token-command.ts';
+import { registerBenchCommand } from '../bench/command.ts';
 
 /** The `fireplan` command line. Returns the exit code instead of exiting, so tests can call it in-process. */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
@@ -14,6 +16,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   registerPlanCommands(program, context);
   registerSimulateCommand(program, context);
   registerStartCommand(program, context);
+  registerTokenCommand(program, context);
+  registerBenchCommand(program, context);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { isIsoDate, type IsoDate } from '../../functions/core/dates.ts';
 import type { Plan } from '../../functions/core/plan-schema.ts';
-import { createLocalRuntime, loadOrSynthesize } from '../runtime/index.ts';
+import { createLocalRuntime, loadOrSynthesize, type CfnTemplate } from '../runtime/index.ts';
 import { reportHtml } from '../simulate/report-html.ts';
 import { simulate } from '../simulate/simulate.ts';
 import type { Summary } from '../simulate/summary.ts';
@@ -92,15 +92,22 @@ export function printSummary(io: Io, summary: Summary): void {
   println(io.stdout, `AWS operations: ${ops.stateTransitions} state transitions, ${ops.lambdaInvocations} Lambda invocations, ${ops.dynamodbReads} DynamoDB read units, ${ops.dynamodbWrites} write units, ${ops.emails} emails`);
 }
 
-/** Runs a whole simulation: used by `fireplan simulate` and `npm start`. The runtime is returned still running when `keepRunning` is set. */
-export async function runSimulation(plan: Plan, settings: { seed: number; towns: number; from: IsoDate; to: IsoDate; out: string; dataDir?: string; onDay?: (day: IsoDate, index: number, total: number) => void }) {
+/**
+ * Runs a whole simulation: used by `fireplan simulate`, `npm start` and `fireplan bench`. The
+ * runtime is returned still running: the caller stops it. `template` skips loading (or
+ * synthesizing) cdk.out's; `env` is set over the replay's quiet defaults.
+ */
+export async function runSimulation(
+  plan: Plan,
+  settings: { seed: number; towns: number; from: IsoDate; to: IsoDate; out: string; dataDir?: string; onDay?: (day: IsoDate, index: number, total: number) => void; template?: CfnTemplate; env?: Record<string, string> },
+) {
   const repoRoot = resolve(import.meta.dirname, '../..');
-  const { template } = await loadOrSynthesize({ repoRoot });
+  const template = settings.template ?? (await loadOrSynthesize({ repoRoot })).template;
   const runtime = createLocalRuntime({
     template,
     repoRoot,
     ...(settings.dataDir ? { dataDir: settings.dataDir } : {}),
-    env: { POWERTOOLS_LOG_LEVEL: 'ERROR', LOG_LEVEL: 'ERROR', CONSOLE_URL: 'http://localhost:8080' },
+    env: { POWERTOOLS_LOG_LEVEL: 'ERROR', LOG_LEVEL: 'ERROR', CONSOLE_URL: 'http://localhost:8080', ...settings.env },
   });
   await runtime.start();
   try {

@@ -9,7 +9,10 @@
  *   ReturnConsumedCapacity=TOTAL, which dynalite computes like DynamoDB (4 KB read units, halved for
  *   eventually consistent reads; 1 KB write units), and removes it from the output again when the
  *   caller had not asked. Writes to global secondary indexes are not included (dynalite does not
- *   report them): on AWS each write that changes an index item costs that index's units too;
+ *   report them): on AWS each write that changes an index item costs that index's units too. They
+ *   are modelled separately (`dynamodbIndexWritesModelled`, not part of `operations()`): a
+ *   successful PutItem costs its table units once more for every global secondary index whose key
+ *   attributes are all in the item (see `setIndexKeys`);
  * - emails: the messages captured by aws-ses-v2-local.
  *
  * The largest execution history is estimated from the local event log, mapped to the events AWS
@@ -50,6 +53,22 @@ export interface CounterSnapshot extends OperationCounts {
   failedExecutions: number;
   dynamodbReadRequests: number;
   dynamodbWriteRequests: number;
+  /**
+   * Modelled write units of global secondary indexes (dynalite reports none): each successful
+   * PutItem's table units once more per index whose key attributes are all in the item. A lower
+   * bound: an item that leaves an index, or whose index key changes (a delete and a put in the
+   * index), costs one index write more; UpdateItem and DeleteItem are counted as table-only.
+   */
+  dynamodbIndexWritesModelled: number;
+  /** Conditional writes refused (ConditionalCheckFailedException), by operation: charged, but writing nothing. */
+  dynamodbConditionalFailures: Record<string, number>;
+  /** Estimated AWS history events of all executions together (see `historyEvents`). */
+  historyEventsTotal: number;
+  /** Executions and state transitions per state machine. */
+  executionsByStateMachine: Record<string, number>;
+  stateTransitionsByStateMachine: Record<string, number>;
+  /** Summed wall-clock milliseconds inside each function's handler (concurrent Map iterations overlap). */
+  lambdaMillisByFunction: Record<string, number>;
   /** Requests per DynamoDB operation, e.g. `{ Query: 12, PutItem: 3 }`. */
   dynamodbOperations: Record<string, number>;
   lambdaInvocationsByFunction: Record<string, number>;
@@ -105,8 +124,14 @@ export class Counters {
   private writeRequests = 0;
   private executions = 0;
   private failed = 0;
+  private indexWriteUnits = 0;
+  private historyTotal = 0;
+  private conditionalFailures: Record<string, number> = {};
   private perOperation: Record<string, number> = {};
   private byFunction: Record<string, number> = {};
+  private millisByFunction: Record<string, number> = {};
+  private executionsByMachine: Record<string, number> = {};
+  private transitionsByMachine: Record<string, number> = {};
   private largest: ExecutionHistorySize | null = null;
   private emailBaseline = 0;
 
@@ -119,7 +144,10 @@ export class Counters {
     const transitions = stateTransitions(execution.events);
     const history = historyEvents(execution.events);
     this.transitions += transitions;
+    this.historyTotal += history;
     this.executions += 1;
+    this.executionsByMachine[execution.stateMachine] = (this.executionsByMachine[execution.stateMachine] ?? 0) + 1;
+    this.transitionsByMachine[execution.stateMachine] = (this.transitionsByMachine[execution.stateMachine] ?? 0) + transitions;
     if (execution.failed) this.failed += 1;
     if (!this.largest || history > this.largest.events) {
       this.largest = { stateMachine: execution.stateMachine, executionName: execution.executionName, events: history };
@@ -132,7 +160,19 @@ export class Counters {
     this.byFunction[functionName] = (this.byFunction[functionName] ?? 0) + 1;
   }
 
-  recordDynamoDb(operation: string, units: number): void {
+  /** The wall-clock time an invocation spent in its handler. */
+  recordLambdaTime(functionName: string, millis: number): void {
+    this.millisByFunction[functionName] = (this.millisByFunction[functionName] ?? 0) + millis;
+  }
+
+  /** A conditional write that DynamoDB refused: charged like a write (one unit here), counted apart too. */
+  recordConditionalFailure(operation: string): void {
+    this.conditionalFailures[operation] = (this.conditionalFailures[operation] ?? 0) + 1;
+    this.recordDynamoDb(operation, 1);
+  }
+
+  /** @param indexUnits modelled write units of global secondary indexes (see `dynamodbIndexWritesModelled`). */
+  recordDynamoDb(operation: string, units: number, indexUnits = 0): void {
     this.perOperation[operation] = (this.perOperation[operation] ?? 0) + 1;
     if (READS.has(operation)) {
       this.readRequests += 1;
@@ -140,6 +180,7 @@ export class Counters {
     } else if (WRITES.has(operation)) {
       this.writeRequests += 1;
       this.writeUnits += units;
+      this.indexWriteUnits += indexUnits;
     }
   }
 
@@ -154,6 +195,12 @@ export class Counters {
       failedExecutions: this.failed,
       dynamodbReadRequests: this.readRequests,
       dynamodbWriteRequests: this.writeRequests,
+      dynamodbIndexWritesModelled: this.indexWriteUnits,
+      historyEventsTotal: this.historyTotal,
+      dynamodbConditionalFailures: { ...this.conditionalFailures },
+      executionsByStateMachine: { ...this.executionsByMachine },
+      stateTransitionsByStateMachine: { ...this.transitionsByMachine },
+      lambdaMillisByFunction: { ...this.millisByFunction },
       dynamodbOperations: { ...this.perOperation },
       lambdaInvocationsByFunction: { ...this.byFunction },
       largestExecutionHistory: this.largest ? { ...this.largest } : null,
@@ -167,9 +214,13 @@ export class Counters {
   }
 
   reset(): void {
-    this.transitions = this.invocations = this.readUnits = this.writeUnits = this.readRequests = this.writeRequests = this.executions = this.failed = 0;
+    this.transitions = this.invocations = this.readUnits = this.writeUnits = this.readRequests = this.writeRequests = this.executions = this.failed = this.indexWriteUnits = this.historyTotal = 0;
     this.perOperation = {};
     this.byFunction = {};
+    this.millisByFunction = {};
+    this.conditionalFailures = {};
+    this.executionsByMachine = {};
+    this.transitionsByMachine = {};
     this.largest = null;
     this.emailBaseline = this.emailCount();
   }
@@ -190,6 +241,23 @@ export function setActiveCounters(counters: Counters | undefined): void {
 }
 
 const MIDDLEWARE_NAME = 'fireplanLocalCapacityCounter';
+
+/** Key attribute names of each global secondary index, by table name. */
+let indexKeysByTable = new Map<string, string[][]>();
+
+/** Tells the instrumentation which global secondary indexes each table has, for the modelled index writes. */
+export function setIndexKeys(tables: readonly { tableName: string; globalSecondaryIndexes: readonly { KeySchema: readonly { AttributeName: string }[] }[] }[]): void {
+  indexKeysByTable = new Map(tables.map((t) => [t.tableName, t.globalSecondaryIndexes.map((i) => i.KeySchema.map((k) => k.AttributeName))]));
+}
+
+/** The indexes a successful PutItem writes: those whose key attributes are all in the item. */
+function indexesWritten(operation: string, input: Record<string, unknown>): number {
+  if (operation !== 'PutItem') return 0;
+  const item = input.Item as Record<string, unknown> | undefined;
+  const indexes = indexKeysByTable.get(String(input.TableName));
+  if (!item || !indexes) return 0;
+  return indexes.filter((keys) => keys.every((k) => item[k] !== undefined && item[k] !== null)).length;
+}
 
 interface ConsumedCapacity {
   CapacityUnits?: number;
@@ -242,12 +310,15 @@ export function instrument<T extends MiddlewareClient>(client: T): T {
       try {
         const result = await next(injected ? { ...args, input: { ...input, ReturnConsumedCapacity: 'TOTAL' } } : args);
         const output = result.output as unknown as Record<string, unknown>;
-        if (counted) sink?.recordDynamoDb(operation, unitsOf(operation, input, output));
+        if (counted) {
+          const units = unitsOf(operation, input, output);
+          sink?.recordDynamoDb(operation, units, units * indexesWritten(operation, input));
+        }
         if (injected && output) delete output.ConsumedCapacity;
         return result;
       } catch (error) {
         // A failed condition still consumes write capacity on DynamoDB.
-        if (counted && (error as Error).name === 'ConditionalCheckFailedException') sink?.recordDynamoDb(operation, 1);
+        if (counted && (error as Error).name === 'ConditionalCheckFailedException') sink?.recordConditionalFailure(operation);
         throw error;
       }
     },

@@ -1,5 +1,7 @@
 /**
- * The local stand-ins for DynamoDB (dynalite) and SES (aws-ses-v2-local), both in this process.
+ * The local stand-ins for DynamoDB (dynalite) and SES (aws-ses-v2-local), both in this process:
+ * dynalite in a worker thread of its own by default (dynalite-worker.mjs), reached without a
+ * socket by this process's SDK clients (in-process-transport.ts) and over HTTP by everything else.
  *
  * Handlers create their AWS SDK clients once, at module load, from the SDK's own environment
  * variables (AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SESV2, AWS_REGION …). A module is loaded
@@ -8,11 +10,13 @@
  */
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Server } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import { Worker } from 'node:worker_threads';
+import { listenerServer, serveInProcess, type EmulatorResponse, type InProcessServer } from './in-process-transport.ts';
 import type { TableSpec } from './template.ts';
 import { LOCAL_REGION } from './template.ts';
 
@@ -58,6 +62,105 @@ export interface EmulatorOptions {
   /** Fixed ports; 0 or absent picks a free port (once per process, then reused). */
   dynamodbPort?: number;
   sesPort?: number;
+  /**
+   * Serve this process's DynamoDB requests to dynalite in process, without the loopback socket
+   * (see in-process-transport.ts); dynalite still listens on its port for everything else.
+   * @default true
+   */
+  inProcessDynamoDb?: boolean;
+  /**
+   * Where dynalite runs: `worker`, a worker thread of its own (dynalite-worker.mjs), so that
+   * DynamoDB and the handlers use both cores and the table's data stays out of the main heap; or
+   * `main`, this thread.
+   * @default 'worker'
+   */
+  dynamodbThread?: 'worker' | 'main';
+}
+
+/** dynalite as the runtime uses it, wherever it runs. */
+interface DynamoDbEmulator {
+  port: number;
+  /** Answers a request in process (without the socket). */
+  server: InProcessServer;
+  close(): Promise<void>;
+}
+
+async function startDynaliteHere(path: string | undefined, host: string, port: number): Promise<DynamoDbEmulator> {
+  const dynalite = require('dynalite') as DynaliteFactory;
+  const dynamo = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }) as Server;
+  const bound = await listen(dynamo, port, host, 'dynalite');
+  return { port: bound, server: listenerServer(dynamo.listeners('request')[0] as RequestListener), close: () => close(dynamo) };
+}
+
+type WorkerMessage =
+  | { type: 'listening'; port: number }
+  | { type: 'listen-error'; code?: string; message: string }
+  | { type: 'response'; id: number; response: EmulatorResponse }
+  | { type: 'failed'; id: number; message: string }
+  | { type: 'stopped' }
+  | { type: 'stop-error'; message: string };
+
+async function startDynaliteWorker(path: string | undefined, host: string, port: number): Promise<DynamoDbEmulator> {
+  const worker = new Worker(new URL('./dynalite-worker.mjs', import.meta.url), { workerData: { path, host, port } });
+  const pending = new Map<number, { resolve: (response: EmulatorResponse) => void; reject: (error: Error) => void }>();
+  let nextId = 0;
+  let stopped: (() => void) | undefined;
+  let started: { resolve: (port: number) => void; reject: (error: Error) => void } | undefined;
+  const failAll = (error: Error) => {
+    started?.reject(error);
+    for (const request of pending.values()) request.reject(error);
+    pending.clear();
+  };
+  worker.on('message', (message: WorkerMessage) => {
+    switch (message.type) {
+      case 'listening':
+        return started?.resolve(message.port);
+      case 'listen-error':
+        return started?.reject(
+          message.code === 'EADDRINUSE'
+            ? new Error(`dynalite: port ${port} is in use. Only one local runtime can run per process (handlers keep their SDK clients for the life of the process), and a fixed port must be free.`)
+            : new Error(`dynalite: ${message.message}`),
+        );
+      case 'response':
+      case 'failed': {
+        const request = pending.get(message.id);
+        pending.delete(message.id);
+        if (message.type === 'response') request?.resolve(message.response);
+        else request?.reject(new Error(`dynalite: ${message.message}`));
+        return;
+      }
+      case 'stopped':
+      case 'stop-error':
+        return stopped?.();
+    }
+  });
+  worker.on('error', (error) => failAll(error));
+  worker.on('exit', (code) => failAll(new Error(`the dynalite worker thread ended (exit code ${code})`)));
+  let bound: number;
+  try {
+    bound = await new Promise<number>((resolve, reject) => (started = { resolve, reject }));
+  } catch (error) {
+    await worker.terminate();
+    throw error;
+  } finally {
+    started = undefined;
+  }
+  return {
+    port: bound,
+    server: (request) =>
+      new Promise((resolve, reject) => {
+        nextId += 1;
+        pending.set(nextId, { resolve, reject });
+        worker.postMessage({ type: 'request', id: nextId, request });
+      }),
+    async close() {
+      await new Promise<void>((resolve) => {
+        stopped = resolve;
+        worker.postMessage({ type: 'stop' });
+      });
+      await worker.terminate();
+    },
+  };
 }
 
 export interface Emulators {
@@ -113,10 +216,11 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     dynamodbPath = join(options.dataDir, 'dynamodb');
     mkdirSync(dynamodbPath, { recursive: true });
   }
-  const dynalite = require('dynalite') as DynaliteFactory;
-  const dynamo = dynalite({ path: dynamodbPath, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }) as Server;
-  const dynamodbPort = await listen(dynamo, options.dynamodbPort || processPorts.dynamodb || 0, host, 'dynalite');
+  const startDynamo = options.dynamodbThread === 'main' ? startDynaliteHere : startDynaliteWorker;
+  const dynamo = await startDynamo(dynamodbPath, host, options.dynamodbPort || processPorts.dynamodb || 0);
+  const dynamodbPort = dynamo.port;
   processPorts.dynamodb = dynamodbPort;
+  const stopServingInProcess = options.inProcessDynamoDb !== false ? serveInProcess(host, dynamodbPort, dynamo.server) : () => undefined;
 
   let ses: Server;
   let sesPort: number;
@@ -125,7 +229,8 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     sesPort = await probePort(options.sesPort || processPorts.ses || 0, host, 'aws-ses-v2-local');
     ses = await sesServerFactory()({ host, port: sesPort });
   } catch (error) {
-    await close(dynamo);
+    stopServingInProcess();
+    await dynamo.close();
     throw error;
   }
   processPorts.ses = sesPort;
@@ -153,7 +258,8 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     async stop() {
       if (stopped) return;
       stopped = true;
-      await Promise.all([close(ses), close(dynamo)]);
+      stopServingInProcess();
+      await Promise.all([close(ses), dynamo.close()]);
     },
   };
 }

@@ -157,10 +157,13 @@ export class LocalFunctions {
     this.counters().recordLambdaInvocation(fn.name);
     const payload = jsonRoundTrip(event, 'the event', fn.functionName);
     let result: unknown;
+    const started = performance.now();
     try {
       result = await handler(payload, this.context(fn));
     } catch (thrown) {
       throw toLambdaError(fn.functionName, thrown);
+    } finally {
+      this.counters().recordLambdaTime(fn.name, performance.now() - started);
     }
     const output = jsonRoundTrip(result, 'the response', fn.functionName);
     const bytes = Buffer.byteLength(JSON.stringify(output));

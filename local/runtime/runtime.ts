@@ -16,11 +16,12 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Counters, instrumentAllDynamoDbClients, setActiveCounters } from './counters.ts';
+import { Counters, instrumentAllDynamoDbClients, setActiveCounters, setIndexKeys } from './counters.ts';
 import { fireTimes, parseScheduleExpression, schedulerTime, utcOffsetMinutes } from './cron.ts';
 import type { ScheduleExpression } from './cron.ts';
 import { applyAwsEnv, ensureTables, sesStore, startEmulators } from './emulators.ts';
 import type { Emulators, MailMessage } from './emulators.ts';
+import { routeDynamoDbClientsInProcess } from './in-process-transport.ts';
 import { LocalFunctions } from './lambda-functions.ts';
 import { LocalStateMachine } from './state-machines.ts';
 import type { DeadLetter, ExecutionResult } from './state-machines.ts';
@@ -41,6 +42,19 @@ export interface LocalRuntimeOptions {
   env?: Record<string, string>;
   host?: string;
   ports?: { dynamodb?: number; ses?: number };
+  /**
+   * How this process's SDK clients reach dynalite: `in-process` hands each HTTP request to
+   * dynalite's request listener without the loopback socket (see in-process-transport.ts); `http`
+   * goes through the socket. Either way the SDK serializes, signs and parses as on AWS.
+   * @default 'in-process'
+   */
+  dynamodbTransport?: 'in-process' | 'http';
+  /**
+   * Where dynalite runs: `worker` (a worker thread, so that DynamoDB and the handlers use two
+   * cores) or `main` (this thread).
+   * @default 'worker'
+   */
+  dynamodbThread?: 'worker' | 'main';
 }
 
 export interface ScheduledFire {
@@ -59,8 +73,10 @@ export interface ScheduledRun extends ScheduledFire {
 export interface Mailbox {
   /** The aws-ses-v2-local web page; `${url}/store` returns the captured mail as JSON. */
   readonly url: string;
-  /** The messages received since this runtime started, oldest first. */
-  messages(): MailMessage[];
+  /** The messages received since this runtime started, oldest first; with `from`, only those from that index on (copies). */
+  messages(from?: number): MailMessage[];
+  /** How many messages were received since this runtime started (`messages().length`, without copying them). */
+  count(): number;
 }
 
 export interface LocalRuntime {
@@ -151,6 +167,27 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
   let unlockDataDir: (() => void) | undefined;
   /** Mail already in the process-wide SES store when this runtime started is not this runtime's. */
   let mailBaseline = new Set<string>();
+  /**
+   * This runtime's messages, kept up to date incrementally: the store only appends (or is replaced
+   * whole when cleared), so each message is looked at once, not once per call. A replay asks twice
+   * a day, and copying or filtering the whole mailbox each time grows with the square of its size.
+   */
+  let ownMail: MailMessage[] = [];
+  let scannedStore: MailMessage[] | undefined;
+  let scanned = 0;
+  function storeEmails(): MailMessage[] {
+    const emails = sesStore().getStoreReadonly().emails;
+    if (emails !== scannedStore || emails.length < scanned) {
+      scannedStore = emails;
+      scanned = 0;
+      ownMail = [];
+    }
+    for (; scanned < emails.length; scanned += 1) {
+      const message = emails[scanned] as MailMessage;
+      if (!mailBaseline.has(message.messageId)) ownMail.push(message);
+    }
+    return ownMail;
+  }
   let executionCounter = 0;
   const warnings: string[] = [];
   const runtimeId = `${template.stackName}@${repoRoot}`;
@@ -192,9 +229,6 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     throw new TemplateError(`the template cannot run on the local runtime:\n  - ${problems.join('\n  - ')}`);
   }
 
-  function storeEmails(): MailMessage[] {
-    return sesStore().getStoreReadonly().emails.filter((m) => !mailBaseline.has(m.messageId));
-  }
 
   function requireStarted(): Emulators {
     if (!emulators) throw new Error('the local runtime is not started: call start() first');
@@ -246,7 +280,8 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       get url() {
         return requireStarted().mailboxUrl;
       },
-      messages: () => storeEmails().map((m) => structuredClone(m)),
+      messages: (from = 0) => storeEmails().slice(from).map((m) => structuredClone(m)),
+      count: () => storeEmails().length,
     },
     get endpoints() {
       const e = requireStarted();
@@ -265,11 +300,15 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
           mkdirSync(resolve(options.dataDir), { recursive: true });
           unlockDataDir = lockDataDir(resolve(options.dataDir));
         }
-        emulators = await startEmulators({ dataDir: options.dataDir ? resolve(options.dataDir) : undefined, host: options.host, dynamodbPort: options.ports?.dynamodb, sesPort: options.ports?.ses });
+        const inProcessDynamoDb = options.dynamodbTransport !== 'http';
+        emulators = await startEmulators({ dataDir: options.dataDir ? resolve(options.dataDir) : undefined, host: options.host, dynamodbPort: options.ports?.dynamodb, sesPort: options.ports?.ses, inProcessDynamoDb, dynamodbThread: options.dynamodbThread ?? 'worker' });
         applyAwsEnv(emulators.env);
         await instrumentAllDynamoDbClients();
+        setIndexKeys(template.tables);
+        if (inProcessDynamoDb) await routeDynamoDbClientsInProcess();
         await ensureTables(emulators.dynamodbEndpoint, template.tables);
         mailBaseline = new Set(sesStore().getStoreReadonly().emails.map((m) => m.messageId));
+        scannedStore = undefined;
         counters = new Counters(() => storeEmails().length);
         setActiveCounters(counters);
         deadLetters.length = 0;

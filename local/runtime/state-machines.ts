@@ -5,6 +5,11 @@
  * backoff and Wait states take no wall-clock time. The execution's Id and Name are injected into
  * the context object (`$$.Execution.Id`), deterministically.
  */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { Counters } from './counters.ts';
 import type { LocalFunctions } from './lambda-functions.ts';
@@ -83,13 +88,87 @@ function cloneJson<T>(value: T): T {
  */
 const validated = new Map<string, LibraryStateMachine>();
 
+/** ARNs are local ones (cn-local, account 0…0), which the validator's ARN check would refuse. */
+const VALIDATION_OPTIONS = { checkArn: false, checkPaths: true } as const;
+
+/** The version of the package that `entry` (a resolved module file) belongs to. */
+function packageVersion(entry: string): string {
+  for (let dir = dirname(entry); dir !== dirname(dir); dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name && pkg.version) return `${pkg.name}@${pkg.version}`;
+    } catch {
+      // no package.json here: look further up
+    }
+  }
+  return 'unknown';
+}
+
+let validatorIdentity: string | undefined;
+/** What a validation verdict depends on besides the definition: the library, its validator and the options. */
+function validatorVersions(): string {
+  if (validatorIdentity === undefined) {
+    const require = createRequire(import.meta.url);
+    const library = require.resolve('aws-local-stepfunctions');
+    const validator = createRequire(library).resolve('asl-validator');
+    validatorIdentity = `${packageVersion(library)} ${packageVersion(validator)} ${JSON.stringify(VALIDATION_OPTIONS)}`;
+  }
+  return validatorIdentity;
+}
+
+/**
+ * Definitions that passed validation are remembered across processes, as empty marker files in
+ * the system's temporary directory named by a hash of the definition and the validator's version,
+ * so that each process of a replay or a benchmark does not spend a second recompiling the
+ * validator's schemas for definitions it has already accepted. A definition that fails is never
+ * remembered: it is validated, and refused, every time.
+ */
+const VERDICT_DIR = join(tmpdir(), 'fireplan-local-runtime', 'asl-valid');
+
+function verdictFile(text: string): string {
+  return join(VERDICT_DIR, createHash('sha256').update(`${validatorVersions()}\n${text}`).digest('hex'));
+}
+
+/** What the validator does to a definition besides checking it: every state gets the machine's QueryLanguage. */
+function defaultQueryLanguage(definition: JsonObject): void {
+  const language = typeof definition.QueryLanguage === 'string' ? definition.QueryLanguage : 'JSONPath';
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      for (const item of value) visit(item);
+      return;
+    }
+    if (value === null || typeof value !== 'object') return;
+    for (const [key, child] of Object.entries(value)) {
+      if (key === 'States' && child !== null && typeof child === 'object' && !Array.isArray(child)) {
+        for (const state of Object.values(child)) {
+          if (state !== null && typeof state === 'object' && !Array.isArray(state) && !('QueryLanguage' in state)) (state as JsonObject).QueryLanguage = language;
+        }
+      }
+      visit(child);
+    }
+  };
+  visit(definition);
+}
+
 function libraryMachine(definition: JsonObject): LibraryStateMachine {
   const text = JSON.stringify(definition);
   let machine = validated.get(text);
   if (!machine) {
-    // A copy: the validator adds QueryLanguage to every state of what it is given. ARNs are local
-    // ones (cn-local, account 0…0), which the validator's ARN check would refuse.
-    machine = new StateMachine(JSON.parse(text) as never, { validationOptions: { checkArn: false, checkPaths: true } });
+    // A copy: the validator adds QueryLanguage to every state of what it is given.
+    const copy = JSON.parse(text) as JsonObject;
+    const marker = verdictFile(text);
+    if (existsSync(marker)) {
+      defaultQueryLanguage(copy);
+      machine = new StateMachine(copy as never, { validationOptions: { ...VALIDATION_OPTIONS, noValidate: true } });
+    } else {
+      machine = new StateMachine(copy as never, { validationOptions: VALIDATION_OPTIONS });
+      try {
+        mkdirSync(VERDICT_DIR, { recursive: true });
+        writeFileSync(marker, '');
+      } catch {
+        // an unwritable temporary directory only means validating again next time
+      }
+    }
     validated.set(text, machine);
   }
   return machine;

@@ -1,9 +1,11 @@
 import { addDays, type IsoDate } from '../../functions/core/dates.ts';
-import { unitRef } from '../../functions/core/ids.ts';
+import { parseInstanceId, unitRef } from '../../functions/core/ids.ts';
 import type { InstanceRecord } from '../../functions/core/instance.ts';
 import { openingCadences } from '../../functions/core/opening.ts';
 import type { Plan } from '../../functions/core/plan-schema.ts';
 import { planCalendar } from '../../functions/core/schedule.ts';
+import { apiGatewayEvent } from '../api/api-gateway-event.ts';
+import { tokenClaims } from '../api/local-auth.ts';
 import type { LocalRuntime } from '../runtime/runtime.ts';
 import { setActiveCounters } from '../runtime/counters.ts';
 import { habitOf, reportDay, type Habit } from './behaviour.ts';
@@ -45,22 +47,21 @@ async function uncounted<T>(runtime: LocalRuntime, work: () => Promise<T>): Prom
   }
 }
 
+/** A unit's report as it arrives through the API: its own unit's token, verified by the authorizer. */
 function reportEvent(id: string, at: string, note: string): unknown {
-  return {
-    version: '2.0',
+  const key = parseInstanceId(id);
+  if (!key) throw new Error(`not an instance id: ${id}`);
+  return apiGatewayEvent({
+    method: 'POST',
+    path: `/instances/${encodeURIComponent(id)}/report`,
     routeKey: 'POST /instances/{id}/report',
-    rawPath: `/instances/${encodeURIComponent(id)}/report`,
-    rawQueryString: '',
-    headers: { 'content-type': 'application/json' },
     pathParameters: { id: encodeURIComponent(id) },
+    headers: { 'content-type': 'application/json', 'user-agent': 'fireplan-simulate' },
     body: JSON.stringify({ note, evidence: [{ kind: 'report', name: '工作情况报告.pdf' }] }),
-    isBase64Encoded: false,
-    requestContext: {
-      timeEpoch: Date.parse(at),
-      requestId: `simulated-${id}`,
-      http: { method: 'POST', path: `/instances/${encodeURIComponent(id)}/report`, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'fireplan-simulate' },
-    },
-  };
+    at,
+    claims: tokenClaims({ role: 'unit', town: key.town, unit: key.owner }),
+    requestId: `simulated-${id}`,
+  });
 }
 
 export async function simulate(options: SimulationOptions): Promise<Summary> {
@@ -87,13 +88,31 @@ export async function simulate(options: SimulationOptions): Promise<Summary> {
   let mailSeen = 0;
   const failures: string[] = [];
 
+  /** Which towns can mail an address: every recipient is a contact of a unit of the town's plan. */
+  const townsOfAddress = new Map<string, Set<number>>();
+  plans.forEach((plan, index) => {
+    for (const unit of plan.units) for (const contact of unit.contacts) townsOfAddress.set(contact.email, (townsOfAddress.get(contact.email) ?? new Set()).add(index));
+  });
+  /** The plans whose intents can match these messages (all of them if an address is no town's contact), in plan order. */
+  const plansMailing = (messages: readonly { destination: { to: string[] } }[]): Plan[] => {
+    const indexes = new Set<number>();
+    for (const message of messages) {
+      for (const address of message.destination.to) {
+        const towns = townsOfAddress.get(address);
+        if (!towns) return plans;
+        for (const index of towns) indexes.add(index);
+      }
+    }
+    return plans.filter((_, index) => indexes.has(index));
+  };
+
   /** Units learn of their duties from the mail they receive, as people do: a unit nobody can reach never hears of its duty. */
   const readMail = async (day: IsoDate) => {
-    const messages = runtime.mailbox.messages();
-    if (messages.length === mailSeen) return;
-    const fresh = messages.slice(mailSeen);
-    mailSeen = messages.length;
-    const intents = await uncounted(runtime, async () => (await Promise.all(plans.map((p) => table.listIntents(p.town.id, day)))).flat());
+    const count = runtime.mailbox.count();
+    if (count === mailSeen) return;
+    const fresh = runtime.mailbox.messages(mailSeen);
+    mailSeen = count;
+    const intents = await uncounted(runtime, async () => (await Promise.all(plansMailing(fresh).map((p) => table.listIntents(p.town.id, day)))).flat());
     for (const message of fresh) {
       const to = [...message.destination.to].sort();
       const intent = intents.find((i) => i.subject === message.subject && to.includes(i.recipient));
