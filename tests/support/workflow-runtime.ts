@@ -9,6 +9,7 @@
  * runtime has pointed the environment at its emulators (else they would talk to real AWS).
  */
 import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -210,5 +211,23 @@ export async function startWorkflowHarness(): Promise<WorkflowHarness> {
       raw.destroy();
       await runtime.stop();
     },
+  };
+}
+
+/** One harness for the whole test file: started before it, the table emptied before each test, stopped after it. */
+export function useWorkflowHarness(): () => WorkflowHarness {
+  let harness: WorkflowHarness | undefined;
+  beforeAll(async () => {
+    harness = await startWorkflowHarness();
+  }, 60_000);
+  afterAll(async () => {
+    await harness?.stop();
+  });
+  beforeEach(async () => {
+    await harness?.wipeTable();
+  });
+  return () => {
+    if (!harness) throw new Error('the workflow harness is not started');
+    return harness;
   };
 }

@@ -3,19 +3,10 @@
  * injected into the handlers' own AWS SDK client singletons (functions/adapters/aws-clients.ts) as
  * SDK middleware, so the real handler code, the real ASL Retry/Catch and the real emulators run.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { address, digestItems, shanghai, startWorkflowHarness, townPlan, unitOf, type WorkflowHarness } from '../support/workflow-runtime.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { address, digestItems, shanghai, useWorkflowHarness, townPlan, unitOf } from '../support/workflow-runtime.ts';
 
-let harness: WorkflowHarness;
-
-beforeAll(async () => {
-  harness = await startWorkflowHarness();
-}, 60_000);
-
-afterAll(async () => {
-  await harness?.stop();
-});
-
+const harness = useWorkflowHarness();
 /** The part of an AWS SDK v3 client's middleware stack that a test uses (structurally, as @smithy/types declares it). */
 type Handler = (args: { input: object }) => Promise<{ output: object }>;
 type Middleware = (next: Handler) => Handler;
@@ -25,10 +16,6 @@ interface MiddlewareStack {
 }
 
 const injected: { stack: MiddlewareStack; name: string }[] = [];
-
-beforeEach(async () => {
-  await harness.wipeTable();
-});
 
 afterEach(() => {
   for (const { stack, name } of injected.splice(0)) stack.remove(name);
@@ -51,8 +38,8 @@ const OWNERS = ['civil-affairs-office', 'culture-center', 'economic-office', 'ed
 const DAY = '2022-05-05';
 
 async function openMay(town: string): Promise<void> {
-  await harness.seedTown(townPlan(town, { duties: [DUTY] }));
-  const opening = await harness.runtime.runStateMachine('PeriodOpening', { cadence: 'monthly', scheduledTime: shanghai('2022-05-01', '06:00') });
+  await harness().seedTown(townPlan(town, { duties: [DUTY] }));
+  const opening = await harness().runtime.runStateMachine('PeriodOpening', { cadence: 'monthly', scheduledTime: shanghai('2022-05-01', '06:00') });
   expect(opening.status).toBe('SUCCEEDED');
 }
 
@@ -67,13 +54,13 @@ function retriesOf(events: Events, state: string): number {
 }
 
 function deadLettersOf(execution: { executionName: string }) {
-  return harness.runtime.deadLetters.filter((d) => d.executionName === execution.executionName);
+  return harness().runtime.deadLetters.filter((d) => d.executionName === execution.executionName);
 }
 
 /** Each owner's mail, by unit: how many messages, and which sections they list. */
 function mailByOwner(town: string): Record<string, string[][]> {
   const byOwner: Record<string, string[][]> = {};
-  for (const message of harness.mailTo(town)) (byOwner[unitOf(message.destination.to[0] ?? '')] ??= []).push(digestItems(message).map((i) => `${i.section} ${i.instanceId}`));
+  for (const message of harness().mailTo(town)) (byOwner[unitOf(message.destination.to[0] ?? '')] ??= []).push(digestItems(message).map((i) => `${i.section} ${i.instanceId}`));
   return byOwner;
 }
 
@@ -87,7 +74,7 @@ describe('a crash between sending an email and writing the state', () => {
     await openMay(town);
     let accepted = 0;
     inject(
-      harness.clients.sesClient,
+      harness().clients.sesClient,
       'crashAfterSesAccepted',
       (next) => async (args) => {
         const result = await next(args);
@@ -98,7 +85,7 @@ describe('a crash between sending an email and writing the state', () => {
       'initialize',
     );
 
-    const execution = await harness.runtime.runStateMachine('DailyFollowUp', { scheduledTime: shanghai(DAY, '08:30') });
+    const execution = await harness().runtime.runStateMachine('DailyFollowUp', { scheduledTime: shanghai(DAY, '08:30') });
 
     expect(execution.status).toBe('SUCCEEDED');
     expect(failuresOf(execution.events, 'FollowUp')).toEqual(['Lambda.ServiceException']);
@@ -106,12 +93,12 @@ describe('a crash between sending an email and writing the state', () => {
     expect(deadLettersOf(execution)).toEqual([]);
     expect(accepted).toBe(6);
     expect(mailByOwner(town)).toEqual(noticeOnceEach(town));
-    const stored = await harness.instances(town);
+    const stored = await harness().instances(town);
     expect(stored).toHaveLength(6);
     for (const instance of stored) expect(instance).toMatchObject({ version: 1, done: ['notice'], nextActionOn: '2022-05-24' });
 
     // And the next day nothing is repeated.
-    await harness.runtime.runStateMachine('DailyFollowUp', { scheduledTime: shanghai('2022-05-06', '08:30') });
+    await harness().runtime.runStateMachine('DailyFollowUp', { scheduledTime: shanghai('2022-05-06', '08:30') });
     expect(mailByOwner(town)).toEqual(noticeOnceEach(town));
   });
 
@@ -121,7 +108,7 @@ describe('a crash between sending an email and writing the state', () => {
     await openMay(town);
     let faults = 0;
     inject(
-      harness.clients.documentClient,
+      harness().clients.documentClient,
       'failFirstInstanceSave',
       (next) => async (args) => {
         const item = (args.input as { Item?: Record<string, unknown> }).Item;
@@ -134,15 +121,15 @@ describe('a crash between sending an email and writing the state', () => {
       'initialize',
     );
 
-    const execution = await harness.runtime.runStateMachine('DailyFollowUp', { scheduledTime: shanghai(DAY, '08:30') });
-    await harness.runtime.runStateMachine('DailyFollowUp', { scheduledTime: shanghai('2022-05-06', '08:30') });
+    const execution = await harness().runtime.runStateMachine('DailyFollowUp', { scheduledTime: shanghai(DAY, '08:30') });
+    await harness().runtime.runStateMachine('DailyFollowUp', { scheduledTime: shanghai('2022-05-06', '08:30') });
 
     expect(faults).toBe(1);
     expect(execution.status).toBe('SUCCEEDED');
     expect(deadLettersOf(execution)).toEqual([]);
     expect(retriesOf(execution.events, 'FollowUp')).toBe(1);
     expect(mailByOwner(town)).toEqual(noticeOnceEach(town));
-    for (const instance of await harness.instances(town)) expect(instance).toMatchObject({ version: 1, done: ['notice'] });
+    for (const instance of await harness().instances(town)) expect(instance).toMatchObject({ version: 1, done: ['notice'] });
   });
 });
 
@@ -156,7 +143,7 @@ describe('SES throttling', () => {
     let requests = 0;
     let throttled = 0;
     inject(
-      harness.clients.sesClient,
+      harness().clients.sesClient,
       'throttleSes',
       (next) => async (args) => {
         requests += 1;
@@ -169,7 +156,7 @@ describe('SES throttling', () => {
       'deserialize',
     );
 
-    const execution = await harness.runtime.runStateMachine('DailyFollowUp', { scheduledTime: shanghai(DAY, '08:30') });
+    const execution = await harness().runtime.runStateMachine('DailyFollowUp', { scheduledTime: shanghai(DAY, '08:30') });
 
     expect(execution.status).toBe('SUCCEEDED');
     expect(throttled).toBe(4);
@@ -178,8 +165,8 @@ describe('SES throttling', () => {
     expect(retriesOf(execution.events, 'FollowUp')).toBe(1);
     expect(deadLettersOf(execution)).toEqual([]);
     expect(mailByOwner(town)).toEqual(noticeOnceEach(town));
-    const intents = await harness.itemsOf(`MAIL#${town}#${DAY}`);
+    const intents = await harness().itemsOf(`MAIL#${town}#${DAY}`);
     expect(intents.map((i) => [i['recipient'], i['status']]).sort()).toEqual(OWNERS.map((u) => [address(town, u), 'sent']));
-    for (const instance of await harness.instances(town)) expect(instance).toMatchObject({ version: 1, done: ['notice'] });
+    for (const instance of await harness().instances(town)) expect(instance).toMatchObject({ version: 1, done: ['notice'] });
   }, 60_000);
 });

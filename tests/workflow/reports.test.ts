@@ -2,24 +2,12 @@
  * MonthlyReport and AnnualEvaluation, as synthesized from the CDK app, on the local runtime and the
  * template's own schedules: each goes out on its one day, once, to leadership and the committees.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { IsoDate } from '../../functions/core/dates.ts';
 import type { MailMessage } from '../../local/runtime/emulators.ts';
-import { address, daysFrom, shanghai, startWorkflowHarness, townPlan, unitOf, type ReplayedDay, type WorkflowHarness } from '../support/workflow-runtime.ts';
+import { address, daysFrom, shanghai, useWorkflowHarness, townPlan, unitOf, type ReplayedDay } from '../support/workflow-runtime.ts';
 
-let harness: WorkflowHarness;
-
-beforeAll(async () => {
-  harness = await startWorkflowHarness();
-}, 60_000);
-
-afterAll(async () => {
-  await harness?.stop();
-});
-
-beforeEach(async () => {
-  await harness.wipeTable();
-});
+const harness = useWorkflowHarness();
 
 const DUTY = 'c02-monthly-situation-analysis';
 /** 镇政府主要负责人, 分管负责人, 镇安委会, 镇消防安全委员会 and its office: the plan's leadership and committees. */
@@ -32,10 +20,10 @@ const SILENT = { 'civil-affairs-office': '民社办', 'culture-center': '文化�
  * (`2022-09`): the economic office reports it on `reportOn`, the five others never do.
  */
 async function monthOfWork(town: string, month: string, reportOn: IsoDate): Promise<void> {
-  await harness.seedTown(townPlan(town, { duties: [DUTY] }));
-  const opening = await harness.runtime.runStateMachine('PeriodOpening', { cadence: 'monthly', scheduledTime: shanghai(`${month}-01`, '06:00') });
+  await harness().seedTown(townPlan(town, { duties: [DUTY] }));
+  const opening = await harness().runtime.runStateMachine('PeriodOpening', { cadence: 'monthly', scheduledTime: shanghai(`${month}-01`, '06:00') });
   expect(opening.status).toBe('SUCCEEDED');
-  const report = await harness.report(`${town}:${DUTY}:economic-office:${month}`, reportOn);
+  const report = await harness().report(`${town}:${DUTY}:economic-office:${month}`, reportOn);
   expect(report).toMatchObject({ statusCode: 200, body: { status: 'on_time' } });
 }
 
@@ -71,14 +59,14 @@ describe('the monthly report', () => {
     const town = 'monthly-june';
     await monthOfWork(town, '2022-05', '2022-05-20');
 
-    const days = await harness.replay('2022-06-01', '2022-06-08');
+    const days = await harness().replay('2022-06-01', '2022-06-08');
 
     const runs = days.flatMap((d) => d.runs).filter((r) => r.stateMachine === 'MonthlyReport');
     expect(runs.map((r) => [r.scheduledTime.slice(0, 10), r.execution.status])).toEqual(daysFrom('2022-06-01', '2022-06-08').map((d) => [d, 'SUCCEEDED']));
     expect(runs.map((r) => r.execution.events.some((e) => e.type === 'StateEntered' && e.state.name === 'NotFirstWorkdayOfMonth'))).toEqual([false, true, true, true, true, true, true, true]);
     expect(sendingDays(days, (mail) => monthlyReports(mail, town))).toEqual({ '2022-06-01': READERS.length });
     const [report] = monthlyReports(days[0]?.mail ?? [], town);
-    expect(recipients(monthlyReports(harness.mailTo(town), town))).toEqual(READERS);
+    expect(recipients(monthlyReports(harness().mailTo(town), town))).toEqual(READERS);
     expect(report?.subject).toBe(`【月度通报】青峰镇（${town}）2022年5月消防工作：到期6项，按时完成率17%，逾期未报5项（红灯0项）`);
     if (report) expectOverdueListed(report, '2022-05-31', 1);
   });
@@ -89,16 +77,16 @@ describe('the monthly report', () => {
 
     const sent: Record<IsoDate, number> = {};
     for (const day of daysFrom('2022-10-01', '2022-10-10')) {
-      const before = harness.mailTo(town).length;
-      const execution = await harness.runtime.runStateMachine('MonthlyReport', { scheduledTime: shanghai(day, '09:00') });
+      const before = harness().mailTo(town).length;
+      const execution = await harness().runtime.runStateMachine('MonthlyReport', { scheduledTime: shanghai(day, '09:00') });
       expect(execution.status).toBe('SUCCEEDED');
-      if (harness.mailTo(town).length > before) sent[day] = harness.mailTo(town).length - before;
+      if (harness().mailTo(town).length > before) sent[day] = harness().mailTo(town).length - before;
     }
-    const rerun = await harness.runtime.runStateMachine('MonthlyReport', { scheduledTime: shanghai('2022-10-08', '09:00') });
+    const rerun = await harness().runtime.runStateMachine('MonthlyReport', { scheduledTime: shanghai('2022-10-08', '09:00') });
 
     expect(sent).toEqual({ '2022-10-08': READERS.length });
     expect(rerun.output).toMatchObject({ results: [{ town, month: '2022-09', sent: 0 }] });
-    const reports = monthlyReports(harness.mailTo(town), town);
+    const reports = monthlyReports(harness().mailTo(town), town);
     expect(recipients(reports)).toEqual(READERS);
     for (const report of reports) expectOverdueListed(report, '2022-09-30', 1);
   });
@@ -108,7 +96,7 @@ describe('the monthly report', () => {
     const town = 'monthly-october-scheduled';
     await monthOfWork(town, '2022-09', '2022-09-20');
 
-    const days = await harness.replay('2022-10-01', '2022-10-09');
+    const days = await harness().replay('2022-10-01', '2022-10-09');
 
     expect(sendingDays(days, (mail) => monthlyReports(mail, town))).toEqual({ '2022-10-08': READERS.length });
   });
@@ -119,7 +107,7 @@ describe('the annual evaluation', () => {
     const town = 'annual';
     await monthOfWork(town, '2022-10', '2022-10-20');
 
-    const days = await harness.replay('2022-12-20', '2022-12-31');
+    const days = await harness().replay('2022-12-20', '2022-12-31');
 
     const runs = days.flatMap((d) => d.runs).filter((r) => r.stateMachine === 'AnnualEvaluation');
     expect(runs.map((r) => r.scheduledTime)).toEqual(daysFrom('2022-12-20', '2022-12-31').map((d) => shanghai(d, '18:00').replace('.000Z', 'Z')));
@@ -130,7 +118,7 @@ describe('the annual evaluation', () => {
     const sanctions = (mail: MailMessage[]) => mail.filter((m) => /^【(警示约谈|通报批评)】.*实绩考核/.test(m.subject) && m.destination.to.every((a) => a.endsWith(`@${town}.example.org`)));
     expect(sendingDays(days, evaluations)).toEqual({ '2022-12-30': READERS.length });
     expect(sendingDays(days, sanctions)).toEqual({ '2022-12-30': Object.keys(SILENT).length });
-    const all = harness.mailTo(town);
+    const all = harness().mailTo(town);
     expect(recipients(evaluations(all))).toEqual(READERS);
     expect(recipients(sanctions(all))).toEqual(Object.keys(SILENT).sort());
     // The economic office reported on time: first, and not sanctioned; the five silent units face a warning talk (三(三)).
