@@ -35,7 +35,8 @@ export interface SynthResult {
 }
 
 /** What the template is made from. Handler bodies are not (the runtime imports them directly), but their files are entries. */
-const SOURCES = ['infra', 'workflows', 'functions/handlers', 'cdk.json'];
+// functions/api holds the route table the stack builds its HTTP API from.
+const SOURCES = ['infra', 'workflows', 'functions/handlers', 'functions/api', 'cdk.json'];
 
 function newestMtime(path: string): number {
   if (!existsSync(path)) return 0;
