@@ -9,7 +9,7 @@ import { ladderOf, type Schedule } from './schedule.ts';
  * A duty instance as it is stored: one duty, one owner, one period. It carries a snapshot of the
  * rules it is judged by (dates, ladder, weight), so that editing the plan never rewrites history.
  */
-export interface InstanceRecord {
+export interface InstanceRecord extends Omit<Schedule, 'period'> {
   id: string;
   town: string;
   planId: string;
@@ -20,14 +20,6 @@ export interface InstanceRecord {
   owner: string;
   periodId: string;
   cadence: Duty['cadence'];
-  opensOn: IsoDate;
-  dueOn: IsoDate;
-  reminders: IsoDate[];
-  yellowOn: IsoDate;
-  redOn: IsoDate;
-  warningTalkOn: IsoDate;
-  missedOn: IsoDate;
-  adjusted?: 'late-start';
   notify: RungRecipients;
   evidence: Duty['evidence'];
   target?: Target;
