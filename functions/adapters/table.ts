@@ -1,11 +1,12 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type QueryCommandInput, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { CalendarOverride } from '../core/calendar.ts';
 import { ConflictError, NotFoundError, StorageError } from '../core/errors.ts';
 import { parseInstanceId, shardOf } from '../core/ids.ts';
 import type { MailKind } from '../core/follow-up.ts';
 import type { InstanceRecord } from '../core/instance.ts';
 import { planSchema, type Plan } from '../core/plan-schema.ts';
+import type { StartKey } from '../api/pagination.ts';
 import { documentClient } from './aws-clients.ts';
 import { z } from 'zod';
 import { loadEnv, shardsVariable } from './env.ts';
@@ -16,12 +17,12 @@ import { loadEnv, shardsVariable } from './env.ts';
  */
 
 const env = loadEnv(z.object({ TABLE_NAME: z.string().min(1), FOLLOW_UP_SHARDS: shardsVariable }));
-const TABLE = env.TABLE_NAME;
+export const TABLE = env.TABLE_NAME;
 export const DUE_INDEX = 'due';
 export const UNIT_INDEX = 'unit';
 export const PERIOD_INDEX = 'period';
 
-const townPk = (town: string) => `TOWN#${town}`;
+export const townPk = (town: string) => `TOWN#${town}`;
 
 export function instanceKey(id: string): { pk: string; sk: string } {
   const key = parseInstanceId(id);
@@ -29,7 +30,7 @@ export function instanceKey(id: string): { pk: string; sk: string } {
   return { pk: townPk(key.town), sk: `INST#${key.duty}#${key.owner}#${key.period}` };
 }
 
-async function call<T>(what: string, run: () => Promise<T>): Promise<T> {
+export async function call<T>(what: string, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
@@ -38,7 +39,7 @@ async function call<T>(what: string, run: () => Promise<T>): Promise<T> {
   }
 }
 
-async function queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
+export async function queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
   do {
@@ -47,6 +48,36 @@ async function queryAll(input: QueryCommandInput): Promise<Record<string, unknow
     start = page.LastEvaluatedKey;
   } while (start);
   return items;
+}
+
+/** One page of a query: at most `limit` items read (before any filter), and the key to go on from. */
+export async function queryPage(input: QueryCommandInput, limit: number, start: StartKey | undefined): Promise<{ items: Record<string, unknown>[]; last: StartKey | undefined }> {
+  const page = await call(`query ${input.IndexName ?? 'table'}`, () => documentClient.send(new QueryCommand({ ...input, Limit: limit, ExclusiveStartKey: start })));
+  return { items: page.Items ?? [], last: page.LastEvaluatedKey as StartKey | undefined };
+}
+
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** DynamoDB takes at most 100 items in one transaction. */
+export const MAX_TRANSACTION_ITEMS = 100;
+
+/**
+ * Writes several items all or nothing. When a condition fails, the indexes of the items whose
+ * condition failed are given to `onConditionFailed`, which returns the error to throw (a
+ * ConflictError naming the item); any other failure is a StorageError.
+ */
+export async function transact(what: string, items: TransactItem[], onConditionFailed: (failed: number[]) => Error): Promise<void> {
+  if (items.length > MAX_TRANSACTION_ITEMS) throw new StorageError(`${what}: ${items.length} items are more than one transaction takes (${MAX_TRANSACTION_ITEMS})`);
+  try {
+    await documentClient.send(new TransactWriteCommand({ TransactItems: items }));
+  } catch (error) {
+    if (error instanceof TransactionCanceledException) {
+      const reasons = error.CancellationReasons ?? [];
+      const failed = reasons.flatMap((r, i) => (r.Code === 'ConditionalCheckFailed' ? [i] : []));
+      if (failed.length > 0) throw onConditionFailed(failed);
+    }
+    throw new StorageError(`${what} failed: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 // Towns and plans
@@ -109,7 +140,7 @@ export async function getActivePlan(town: string): Promise<{ plan: Plan; planVer
 
 // Duty instances
 
-function instanceItem(record: InstanceRecord): Record<string, unknown> {
+export function instanceItem(record: InstanceRecord): Record<string, unknown> {
   return {
     ...instanceKey(record.id),
     entity: 'instance',
@@ -124,7 +155,7 @@ function instanceItem(record: InstanceRecord): Record<string, unknown> {
 
 const keyAttributes = ['pk', 'sk', 'entity', 'duePk', 'dueSk', 'unitPk', 'unitSk', 'periodPk', 'periodSk'];
 
-function toRecord(item: Record<string, unknown>): InstanceRecord {
+export function toRecord(item: Record<string, unknown>): InstanceRecord {
   const record = { ...item };
   for (const key of keyAttributes) delete record[key];
   return record as unknown as InstanceRecord;
@@ -143,20 +174,31 @@ export async function createInstance(record: InstanceRecord): Promise<boolean> {
   }
 }
 
-/** Write an instance's new state if nobody changed it since it was read (optimistic locking on `version`). */
-export async function saveInstance(record: InstanceRecord): Promise<InstanceRecord> {
+/**
+ * Write an instance's new state if nobody changed it since it was read (optimistic locking on
+ * `version`). With `alsoWrite` (an audit entry), both are written or neither.
+ */
+export async function saveInstance(record: InstanceRecord, alsoWrite: TransactItem[] = []): Promise<InstanceRecord> {
   const next = { ...record, version: record.version + 1 };
+  const conflict = (cause?: unknown) =>
+    new ConflictError(`instance ${record.id} changed since version ${record.version}`, { cause, current: { id: record.id, version: record.version } });
+  if (alsoWrite.length > 0) {
+    await transact('save instance', [instancePut(record), ...alsoWrite], () => conflict());
+    return next;
+  }
   try {
-    await call('save instance', () =>
-      documentClient.send(
-        new PutCommand({ TableName: TABLE, Item: instanceItem(next), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': record.version } }),
-      ),
-    );
+    await call('save instance', () => documentClient.send(new PutCommand(instancePut(record).Put)));
     return next;
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) throw new ConflictError(`instance ${record.id} changed since version ${record.version}`, { cause: error });
+    if (error instanceof ConditionalCheckFailedException) throw conflict(error);
     throw error;
   }
+}
+
+/** The conditional put of an instance's next version, for a transaction. */
+export function instancePut(record: InstanceRecord): TransactItem & { Put: NonNullable<TransactItem['Put']> } {
+  const next = { ...record, version: record.version + 1 };
+  return { Put: { TableName: TABLE, Item: instanceItem(next), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': record.version } } };
 }
 
 export async function getInstance(id: string): Promise<InstanceRecord> {

@@ -36,8 +36,18 @@ export class UnauthorizedError extends FireplanError {}
 /** The caller is known but may not do this: a role the route does not allow, another town, another unit (HTTP 403). */
 export class ForbiddenError extends FireplanError {}
 
-/** The item changed since it was read (a version or state condition failed): the caller re-reads and decides. */
-export class ConflictError extends FireplanError {}
+/**
+ * The item changed since it was read (a version or state condition failed), or its state forbids the
+ * change: the caller re-reads and decides. `current` is what the caller should re-read from: the
+ * item as it now is, with its version (HTTP 409 sends it), or what stands in the way.
+ */
+export class ConflictError extends FireplanError {
+  readonly current?: unknown;
+  constructor(message: string, options?: { cause?: unknown; current?: unknown }) {
+    super(message, options);
+    if (options?.current !== undefined) this.current = options.current;
+  }
+}
 
 /** The table could not be read or written; retrying the step is safe, since every write is conditional. */
 export class StorageError extends FireplanError {}

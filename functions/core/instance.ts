@@ -29,6 +29,13 @@ export interface InstanceRecord extends Omit<Schedule, 'period'> {
   /** Keys of ladder steps carried out or skipped. */
   done: string[];
   escalations: Escalation[];
+  /**
+   * Where the latest report stands with the committee office: `awaiting` review, `accepted`, or
+   * `returned` (the instance is open again). Absent until the first report.
+   */
+  review?: ReviewState;
+  /** Every accept, return and reopen, oldest first. */
+  reviews?: Review[];
   status: InstanceStatus;
   light: Light;
   nextActionOn: IsoDate | null;
@@ -48,6 +55,18 @@ export interface WorkReport {
   note: string;
   evidence: { kind: string; name: string; url?: string }[];
   figure?: number;
+}
+
+export type ReviewState = 'awaiting' | 'accepted' | 'returned';
+
+export interface Review {
+  /** The report reviewed (its `n`), or for a reopen the report that had been accepted. */
+  report: number;
+  outcome: 'accepted' | 'returned' | 'reopened';
+  on: IsoDate;
+  /** The reviewer's `sub`. */
+  by: string;
+  reason?: string;
 }
 
 export function newInstance(plan: Plan, planVersion: string, duty: Duty, owner: Unit, schedule: Schedule): InstanceRecord {

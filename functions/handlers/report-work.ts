@@ -1,28 +1,13 @@
+import { changedFields } from '../core/audit.ts';
 import { localDate } from '../core/dates.ts';
-import { ConflictError, InvalidInputError } from '../core/errors.ts';
-import { parseInstanceId, type InstanceKey } from '../core/ids.ts';
+import { ConflictError } from '../core/errors.ts';
 import { refresh } from '../core/instance.ts';
-import { reportBody, routes } from '../api/route-table.ts';
+import { reportWork } from '../api/routes/instances.ts';
+import { actorOf, auditPut } from '../adapters/audit-log.ts';
 import { requireUnitOrStaff } from '../adapters/auth.ts';
-import { httpHandler } from '../adapters/middleware.ts';
+import { instanceIdFromPath } from '../adapters/http-ids.ts';
+import { httpRouter, route } from '../adapters/middleware.ts';
 import { getInstance, saveInstance } from '../adapters/table.ts';
-
-const badId = () => new InvalidInputError('path', [{ path: 'id', message: 'expected a duty instance id, town:duty:owner:period' }]);
-
-function instanceIdFromPath(raw: string | undefined): { id: string; key: InstanceKey } {
-  let id: string;
-  try {
-    id = decodeURIComponent(raw ?? '');
-  } catch {
-    throw badId();
-  }
-  const key = parseInstanceId(id);
-  if (!key) throw badId();
-  return { id, key };
-}
-
-const route = routes.find((r) => r.functionId === 'ReportWork');
-if (!route) throw new Error('functions/api/route-table.ts has no route for ReportWork');
 
 /**
  * A unit reports a duty instance done, with a note and its evidence: `POST /instances/{id}/report`.
@@ -30,13 +15,19 @@ if (!route) throw new Error('functions/api/route-table.ts has no route for Repor
  * unit's instances, an admin any instance of their own town (on a unit's behalf). Access is decided
  * from the id alone, before the instance is read, so a refused caller learns nothing of it.
  */
-export const handler = httpHandler({ roles: route.roles, body: reportBody }, async ({ event, body, receivedAt, principal }) => {
-  const { id, key } = instanceIdFromPath(event.pathParameters?.['id']);
+const report = route(reportWork, async ({ params, body, receivedAt, principal, requestId }) => {
+  const { id, key } = instanceIdFromPath(params.id);
   requireUnitOrStaff(principal, key.town, key.owner);
   const today = localDate(receivedAt, 'Asia/Shanghai');
   const record = await getInstance(id);
-  if (record.completedOn !== null) throw new ConflictError(`instance ${id} was already reported done on ${record.completedOn}`);
-  const report = { n: record.reports.length + 1, on: today, note: body.note, evidence: body.evidence, ...(body.figure === undefined ? {} : { figure: body.figure }) };
-  const saved = await saveInstance(refresh({ ...record, completedOn: today, reports: [...record.reports, report] }, today));
+  if (record.completedOn !== null) throw new ConflictError(`instance ${id} was already reported done on ${record.completedOn}`, { current: { id, version: record.version, completedOn: record.completedOn } });
+  const entry = { n: record.reports.length + 1, on: today, note: body.note, evidence: body.evidence, ...(body.figure === undefined ? {} : { figure: body.figure }) };
+  const next = refresh({ ...record, completedOn: today, reports: [...record.reports, entry] }, today);
+  const { before, after } = changedFields(record as unknown as Record<string, unknown>, next as unknown as Record<string, unknown>);
+  const saved = await saveInstance(next, [
+    auditPut({ town: key.town, at: receivedAt.toISOString(), actor: actorOf(principal), action: 'instance.report', target: `instance:${id}`, before, after, requestId }),
+  ]);
   return { status: 200, body: { id: saved.id, status: saved.status, light: saved.light, completedOn: saved.completedOn, dueOn: saved.dueOn, version: saved.version } };
 });
+
+export const handler = httpRouter(report);

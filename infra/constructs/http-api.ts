@@ -1,9 +1,10 @@
-import { CfnOutput, CfnParameter, Duration, FeatureFlags, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnOutput, CfnParameter, Duration, FeatureFlags, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   CorsHttpMethod,
   HttpApi,
   HttpMethod,
+  HttpNoneAuthorizer,
   HttpRoute,
   HttpRouteKey,
   HttpStage,
@@ -319,23 +320,39 @@ export class FireplanHttpApi extends Construct {
 
     const functionScope = props.functionScope ?? this;
     const routeFunctions: Record<string, FireplanFunction> = {};
+    const integrations: Record<string, HttpLambdaIntegration> = {};
     const routes: Record<string, HttpRoute> = {};
-    for (const { spec, method, path } of parsed) {
-      const fn = new FireplanFunction(functionScope, spec.functionId, {
-        entry: spec.entry,
-        description: `${spec.routeKey}: ${spec.summary}`.slice(0, 256),
+    for (const [functionId, specs] of groupByFunction(routeSpecs)) {
+      const first = specs[0] as RouteSpec;
+      const fn = new FireplanFunction(functionScope, functionId, {
+        entry: first.entry,
+        description: `${specs.map((r) => r.routeKey).join(', ')}: ${first.summary}`.slice(0, 256),
         timeout: ROUTE_FUNCTION_TIMEOUT,
         environment: props.environment,
-      }).useTable(props.table, spec.writes ? 'readWrite' : 'read');
-      routeFunctions[spec.functionId] = fn;
-      routes[spec.routeKey] = new HttpRoute(this, `${spec.functionId}Route`, {
+      }).useTable(props.table, specs.some((r) => r.writes) ? 'readWrite' : 'read');
+      if (specs.some((r) => r.evidence)) fn.useEvidence(this.evidenceBucket);
+      routeFunctions[functionId] = fn;
+      integrations[functionId] = new HttpLambdaIntegration(`${functionId}Integration`, fn.function, {
+        payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
+      });
+    }
+    for (const { spec, method, path } of parsed) {
+      const feed = spec.auth === 'feed-token';
+      const route = new HttpRoute(this, routeConstructId(spec.routeKey), {
         httpApi: this.httpApi,
         routeKey: HttpRouteKey.with(path, method),
-        integration: new HttpLambdaIntegration(`${spec.functionId}Integration`, fn.function, {
-          payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
-        }),
-        authorizer: this.authorizer,
+        integration: integrations[spec.functionId] as HttpLambdaIntegration,
+        authorizer: feed ? new HttpNoneAuthorizer() : this.authorizer,
       });
+      if (feed) {
+        Validations.of(route).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason:
+            'A calendar feed is fetched by Outlook or a phone calendar, which cannot send a bearer token: the handler ' +
+            "checks the unguessable per-unit token of the feed's link (256 bits, rotatable by an admin) before it reads anything.",
+        });
+      }
+      routes[spec.routeKey] = route;
     }
     this.routeFunctions = routeFunctions;
     this.routes = routes;
@@ -347,18 +364,40 @@ export class FireplanHttpApi extends Construct {
   }
 }
 
-/** Refuses a route table the API cannot be built from: duplicate route keys or function ids, malformed keys. */
+/** The routes of each function, in route-table order. */
+export function groupByFunction(routes: readonly RouteSpec[]): Map<string, RouteSpec[]> {
+  const groups = new Map<string, RouteSpec[]>();
+  for (const route of routes) groups.set(route.functionId, [...(groups.get(route.functionId) ?? []), route]);
+  return groups;
+}
+
+/** A stable construct id from a route key: `POST /instances/{id}/report` → `PostInstancesIdReportRoute`. */
+export function routeConstructId(routeKey: string): string {
+  const words = routeKey.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w !== '');
+  return `${words.map((w) => `${w[0]?.toUpperCase()}${w.slice(1)}`).join('')}Route`;
+}
+
+/** Refuses a route table the API cannot be built from: duplicate route keys, malformed keys, one function id with two entries. */
 function checkRouteTable(routes: readonly RouteSpec[]): void {
   if (routes.length === 0) throw new Error('the route table is empty');
-  const seen = { routeKey: new Set<string>(), functionId: new Set<string>() };
+  const seen = new Set<string>();
+  const routeIds = new Set<string>();
+  const entries = new Map<string, string>();
   for (const route of routes) {
     parseRouteKey(route.routeKey);
-    for (const key of ['routeKey', 'functionId'] as const) {
-      if (seen[key].has(route[key])) throw new Error(`the route table has ${key} '${route[key]}' twice`);
-      seen[key].add(route[key]);
-    }
+    if (seen.has(route.routeKey)) throw new Error(`the route table has routeKey '${route.routeKey}' twice`);
+    seen.add(route.routeKey);
+    const routeId = routeConstructId(route.routeKey);
+    if (routeIds.has(routeId)) throw new Error(`route '${route.routeKey}': its construct id ${routeId} is another route's`);
+    routeIds.add(routeId);
     if (!/^[A-Z][A-Za-z0-9]*$/.test(route.functionId)) {
       throw new Error(`route '${route.routeKey}': functionId '${route.functionId}' must be a PascalCase construct id`);
+    }
+    const entry = entries.get(route.functionId);
+    if (entry !== undefined && entry !== route.entry) throw new Error(`functionId '${route.functionId}' has two entries: ${entry} and ${route.entry}`);
+    entries.set(route.functionId, route.entry);
+    if ((route.auth === 'feed-token') !== (route.roles.length === 0)) {
+      throw new Error(`route '${route.routeKey}': a route has roles exactly when it is behind the JWT authorizer`);
     }
   }
 }

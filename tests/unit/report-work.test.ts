@@ -28,7 +28,7 @@ function request(body: unknown, instance = id, at = '2022-07-20T02:00:00Z', clai
     method: 'POST',
     path,
     routeKey: 'POST /instances/{id}/report',
-    pathParameters: { id: encodeURIComponent(instance) },
+    pathParameters: { id: instance },
     headers: { 'content-type': 'application/json' },
     body: typeof body === 'string' ? body : JSON.stringify(body),
     at,

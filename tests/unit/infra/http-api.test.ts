@@ -403,6 +403,7 @@ const readRoute: RouteSpec = {
   functionId: 'ListTownsRoute',
   entry: 'functions/handlers/list-towns.ts',
   summary: 'A read-only route (test)',
+  tag: 'test',
   roles: ['admin', 'leader'],
   writes: false,
 };
