@@ -12,13 +12,15 @@ import { Buffer } from 'node:buffer';
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
+import { addTransactions } from './dynalite-transactions.mjs';
 
 const require = createRequire(import.meta.url);
 const dynalite = require('dynalite');
 const { path, host, port } = workerData;
 
 const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-const listener = server.listeners('request')[0];
+// dynalite has no transactions: they are added around its listener (dynalite-transactions.mjs).
+const listener = addTransactions(server);
 
 /** As listenerServer in in-process-transport.ts: a request object that emits the body, a response that collects the answer. */
 function answer(id, request) {

@@ -10,12 +10,13 @@
  */
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { RequestListener, Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { Worker } from 'node:worker_threads';
+import { addTransactions } from './dynalite-transactions.mjs';
 import { listenerServer, serveInProcess, type EmulatorResponse, type InProcessServer } from './in-process-transport.ts';
 import type { TableSpec } from './template.ts';
 import { LOCAL_REGION } from './template.ts';
@@ -88,8 +89,9 @@ interface DynamoDbEmulator {
 async function startDynaliteHere(path: string | undefined, host: string, port: number): Promise<DynamoDbEmulator> {
   const dynalite = require('dynalite') as DynaliteFactory;
   const dynamo = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }) as Server;
+  const listener = addTransactions(dynamo);
   const bound = await listen(dynamo, port, host, 'dynalite');
-  return { port: bound, server: listenerServer(dynamo.listeners('request')[0] as RequestListener), close: () => close(dynamo) };
+  return { port: bound, server: listenerServer(listener), close: () => close(dynamo) };
 }
 
 type WorkerMessage =

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { routes } from '../../functions/api/route-table.ts';
 import type { InstanceRecord } from '../../functions/core/instance.ts';
 import { loadOrCreateKeys, mintToken, tokenClaims, type LocalKeys, type TokenClaimsInput } from '../../local/api/local-auth.ts';
 import { startApiServer, type ApiServer } from '../../local/api/server.ts';
@@ -68,8 +69,9 @@ async function unchanged(id: string, before: InstanceRecord): Promise<void> {
 }
 
 describe('POST /instances/{id}/report over HTTP', () => {
-  it('serves the route the template declares, on the function behind it', () => {
-    expect(api.routes.map((r) => [r.routeKey, r.authorization])).toEqual([['POST /instances/{id}/report', 'JWT']]);
+  it('serves every route of the route table, from the template, behind the JWT authorizer but the calendar feed', () => {
+    const expected = routes.map((r) => [r.routeKey, r.auth === 'feed-token' ? 'NONE' : 'JWT']).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+    expect(api.routes.map((r) => [r.routeKey, r.authorization])).toEqual(expected);
   });
 
   it("lets a unit report its own instance, dated by the server's clock", async () => {

