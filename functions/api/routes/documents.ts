@@ -5,11 +5,31 @@ import { noQuery, slugPath } from './common.ts';
 
 export const ledgerQuery = instanceListQuery.omit({ limit: true, cursor: true });
 
+/**
+ * The feed token of a calendar link: `<town>_<secret>`, the town's id (the path names only the unit)
+ * and 256 random bits in base64url (functions/adapters/feed-tokens.ts).
+ */
 export const feedQuery = z.strictObject({
-  token: z.string().regex(/^[A-Za-z0-9_-]{32,128}$/, 'expected the feed token of the calendar link'),
+  token: z
+    .string()
+    .max(120)
+    .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*_[A-Za-z0-9_-]{43}$/, 'expected the feed token of the calendar link')
+    .describe('the feed token of the calendar link, as POST /units/{id}/feed-token gave it'),
 });
 
-export const rotateFeedBody = z.strictObject({ reason: z.string().trim().min(1).max(500).optional() });
+export const rotateFeedBody = z.strictObject({
+  reason: z.string().trim().min(1).max(500).optional().describe('why the link is replaced (kept in the audit log)'),
+});
+
+/** The answer of POST /units/{id}/feed-token: the only time the token is shown. */
+export const rotateFeedResponse = z.object({
+  unit: z.string(),
+  url: z.url().describe('the calendar link to subscribe to (https, with the token)'),
+  webcal: z.string().optional().describe('the same link as webcal://, which phones open in their calendar application'),
+  token: z.string().describe('the feed token; it is never shown again'),
+  version: z.number().int().describe('how many times this unit’s link has been made'),
+  createdAt: z.string().describe('when, as an ISO instant'),
+});
 
 export const ledger = defineRoute({
   routeKey: 'GET /ledger.xlsx',
@@ -47,6 +67,7 @@ export const rotateFeedToken = defineRoute({
   params: slugPath,
   query: noQuery,
   body: rotateFeedBody,
+  response: rotateFeedResponse,
   writes: true,
 });
 
