@@ -1,4 +1,100 @@
-import { httpRouter } from '../adapters/middleware.ts';
+import { changedFields } from '../core/audit.ts';
+import { localDate } from '../core/dates.ts';
+import { ConflictError } from '../core/errors.ts';
+import type { InstanceRecord } from '../core/instance.ts';
+import { accept, reopen, returnReport, reviewStageOf, type Reviewer } from '../core/review.ts';
+import { acceptReport, reopenInstance, returnReport as returnRoute } from '../api/routes/instances.ts';
+import { actorOf, auditPut } from '../adapters/audit-log.ts';
+import type { Principal } from '../adapters/auth.ts';
+import { requireTown } from '../adapters/auth.ts';
+import { instanceIdFromPath } from '../adapters/http-ids.ts';
+import { httpRouter, route, type RouteResult } from '../adapters/middleware.ts';
+import { getInstance, saveInstance } from '../adapters/table.ts';
 
-// Being built (issue 4): the routes of this function are added here.
-export const handler = httpRouter();
+/**
+ * The committee office reviews reported work: `POST /instances/{id}/accept`, `/return` (with a
+ * reason: the instance is open again and its ladder resumes where it stood) and `/reopen` (an
+ * accepted instance, with a reason). Admins of the instance's town only (the route's roles, then
+ * the town from the id, before anything is read). Each body carries the version the reviewer saw:
+ * a stale one is a 409 with the current version, and so is a concurrent change caught by the
+ * conditional write. The state machine is functions/core/review.ts; every change is audited in the
+ * same transaction.
+ */
+
+function currentOf(record: InstanceRecord) {
+  return { id: record.id, version: record.version, review: reviewStageOf(record), completedOn: record.completedOn };
+}
+
+/**
+ * Writes the reviewed instance under its version condition, with its audit entry. When someone
+ * changed the instance between the read and the write, the 409 names the version it is at now
+ * (read again), not the one this request started from.
+ */
+async function saveOrConflict(read: InstanceRecord, next: InstanceRecord, audit: Parameters<typeof saveInstance>[1]): Promise<InstanceRecord> {
+  try {
+    return await saveInstance(next, audit);
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+    const now = await getInstance(read.id);
+    throw new ConflictError(`instance ${read.id} changed while this was decided (version ${read.version} → ${now.version}): read it again and decide on what it is now`, {
+      cause: error,
+      current: currentOf(now),
+    });
+  }
+}
+
+interface ReviewRequest {
+  params: { id: string };
+  body: { version: number; reason?: string };
+  receivedAt: Date;
+  principal: Principal;
+  requestId: string;
+}
+
+async function review(
+  request: ReviewRequest,
+  action: 'accept' | 'return' | 'reopen',
+  change: (record: InstanceRecord, reviewer: Reviewer) => InstanceRecord,
+): Promise<RouteResult> {
+  const { params, body, receivedAt, principal, requestId } = request;
+  const { id, key } = instanceIdFromPath(params.id);
+  requireTown(principal, key.town);
+  const record = await getInstance(id);
+  if (body.version !== record.version) {
+    throw new ConflictError(`instance ${id} is at version ${record.version}, not ${body.version}: read it again and decide on what it is now`, { current: currentOf(record) });
+  }
+  const next = change(record, { by: principal.subject, on: localDate(receivedAt, 'Asia/Shanghai') });
+  const { before, after } = changedFields(record as unknown as Record<string, unknown>, next as unknown as Record<string, unknown>);
+  const saved = await saveOrConflict(record, next, [
+    auditPut({
+      town: key.town,
+      at: receivedAt.toISOString(),
+      actor: actorOf(principal),
+      action: `instance.${action}`,
+      target: `instance:${id}`,
+      before,
+      after,
+      ...(body.reason === undefined ? {} : { reason: body.reason }),
+      requestId,
+    }),
+  ]);
+  return {
+    status: 200,
+    body: {
+      id: saved.id,
+      review: saved.review,
+      status: saved.status,
+      light: saved.light,
+      completedOn: saved.completedOn,
+      dueOn: saved.dueOn,
+      nextActionOn: saved.nextActionOn,
+      version: saved.version,
+    },
+  };
+}
+
+const acceptRoute = route(acceptReport, (request) => review(request, 'accept', (record, reviewer) => accept(record, reviewer)));
+const returnRouteBound = route(returnRoute, (request) => review(request, 'return', (record, reviewer) => returnReport(record, reviewer, request.body.reason)));
+const reopenRoute = route(reopenInstance, (request) => review(request, 'reopen', (record, reviewer) => reopen(record, reviewer, request.body.reason)));
+
+export const handler = httpRouter(acceptRoute, returnRouteBound, reopenRoute);

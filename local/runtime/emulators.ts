@@ -1,7 +1,8 @@
 /**
- * The local stand-ins for DynamoDB (dynalite) and SES (aws-ses-v2-local), both in this process:
- * dynalite in a worker thread of its own by default (dynalite-worker.mjs), reached without a
- * socket by this process's SDK clients (in-process-transport.ts) and over HTTP by everything else.
+ * The local stand-ins for DynamoDB (dynalite), SES (aws-ses-v2-local) and S3 (s3rver, behind a
+ * front that checks signatures as S3 does: s3-stand-in.ts), all in this process: dynalite in a
+ * worker thread of its own by default (dynalite-worker.mjs), reached without a socket by this
+ * process's SDK clients (in-process-transport.ts) and over HTTP by everything else.
  *
  * Handlers create their AWS SDK clients once, at module load, from the SDK's own environment
  * variables (AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SESV2, AWS_REGION …). A module is loaded
@@ -18,6 +19,7 @@ import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFo
 import { Worker } from 'node:worker_threads';
 import { addTransactions } from './dynalite-transactions.mjs';
 import { listenerServer, serveInProcess, type EmulatorResponse, type InProcessServer } from './in-process-transport.ts';
+import { startS3StandIn, type S3StandIn } from './s3-stand-in.ts';
 import type { TableSpec } from './template.ts';
 import { LOCAL_REGION } from './template.ts';
 
@@ -63,6 +65,15 @@ export interface EmulatorOptions {
   /** Fixed ports; 0 or absent picks a free port (once per process, then reused). */
   dynamodbPort?: number;
   sesPort?: number;
+  s3Port?: number;
+  /** The S3 buckets to create (the template's, by their local names); objects are kept under `<dataDir>/s3`, or in a temporary directory. */
+  buckets?: readonly string[];
+  /**
+   * The clock the S3 stand-in judges a presigned URL's expiry by: the one the API's requests are
+   * dated by (a presigned URL is signed at the request's time).
+   * @default the system clock
+   */
+  clock?: () => Date;
   /**
    * Serve this process's DynamoDB requests to dynalite in process, without the loopback socket
    * (see in-process-transport.ts); dynalite still listens on its port for everything else.
@@ -168,13 +179,18 @@ async function startDynaliteWorker(path: string | undefined, host: string, port:
 export interface Emulators {
   dynamodbEndpoint: string;
   sesEndpoint: string;
+  /** The S3 stand-in (path-style: `<endpoint>/<bucket>/<key>`). */
+  s3Endpoint: string;
   /** The mailbox web page; `${mailboxUrl}/store` is the captured mail as JSON. */
   mailboxUrl: string;
   env: Record<string, string>;
   stop(): Promise<void>;
 }
 
-const processPorts: { dynamodb?: number; ses?: number } = {};
+const processPorts: { dynamodb?: number; ses?: number; s3?: number } = {};
+
+/** The credentials the local runtime gives its SDK clients (see `env` below): the only ones the S3 stand-in accepts. */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
 
 function listen(server: Server, port: number, host: string, what: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -237,6 +253,23 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
   }
   processPorts.ses = sesPort;
 
+  let s3: S3StandIn;
+  try {
+    s3 = await startS3StandIn({
+      host,
+      port: options.s3Port || processPorts.s3 || 0,
+      ...(options.dataDir ? { directory: join(options.dataDir, 's3') } : {}),
+      buckets: options.buckets ?? [],
+      credentials: { [LOCAL_CREDENTIALS.accessKeyId]: LOCAL_CREDENTIALS.secretAccessKey },
+      ...(options.clock ? { now: options.clock } : {}),
+    });
+  } catch (error) {
+    stopServingInProcess();
+    await Promise.all([close(ses), dynamo.close()]);
+    throw error;
+  }
+  processPorts.s3 = s3.port;
+
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const dynamodbEndpoint = `http://${urlHost}:${dynamodbPort}`;
   const sesEndpoint = `http://${urlHost}:${sesPort}`;
@@ -244,10 +277,12 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint,
     AWS_ENDPOINT_URL_SESV2: sesEndpoint,
     AWS_ENDPOINT_URL_SES: sesEndpoint,
+    // The S3 client is path-style whenever this is set (functions/adapters/aws-clients.ts).
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
     AWS_REGION: LOCAL_REGION,
     AWS_DEFAULT_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     // The SDK's pinned 3.11xx releases run on Node 20 and would otherwise warn once per process.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
@@ -255,13 +290,14 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
   return {
     dynamodbEndpoint,
     sesEndpoint,
+    s3Endpoint: s3.endpoint,
     mailboxUrl: sesEndpoint,
     env,
     async stop() {
       if (stopped) return;
       stopped = true;
       stopServingInProcess();
-      await Promise.all([close(ses), dynamo.close()]);
+      await Promise.all([close(ses), dynamo.close(), s3.close()]);
     },
   };
 }

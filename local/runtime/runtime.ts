@@ -1,8 +1,9 @@
 /**
  * The embedded local runtime: the synthesized template's state machines, run by
  * aws-local-stepfunctions on the template's own handler modules, with real AWS SDK clients talking
- * to dynalite and aws-ses-v2-local in this process, and the template's schedules fired on an
- * injected clock. Nothing is re-described for local use.
+ * to dynalite, aws-ses-v2-local and the S3 stand-in (s3rver behind a signature check, with the
+ * template's buckets) in this process, and the template's schedules fired on an injected clock.
+ * Nothing is re-described for local use.
  *
  *   const runtime = createLocalRuntime({ templatePath: 'cdk.out/Fireplan.template.json', repoRoot });
  *   await runtime.start();
@@ -41,7 +42,13 @@ export interface LocalRuntimeOptions {
   /** Variables set after the template's, e.g. `{ LOG_LEVEL: 'ERROR' }` for a quiet replay. */
   env?: Record<string, string>;
   host?: string;
-  ports?: { dynamodb?: number; ses?: number };
+  ports?: { dynamodb?: number; ses?: number; s3?: number };
+  /**
+   * The clock the S3 stand-in judges presigned URLs' expiry by: give the API server's clock when its
+   * requests are dated otherwise than by the system clock (a presigned URL is signed at the request's time).
+   * @default the system clock
+   */
+  clock?: () => Date;
   /**
    * How this process's SDK clients reach dynalite: `in-process` hands each HTTP request to
    * dynalite's request listener without the loopback socket (see in-process-transport.ts); `http`
@@ -84,7 +91,7 @@ export interface LocalRuntime {
   readonly counters: Counters;
   readonly deadLetters: readonly DeadLetter[];
   readonly mailbox: Mailbox;
-  readonly endpoints: { dynamodb: string; ses: string };
+  readonly endpoints: { dynamodb: string; ses: string; s3: string };
   readonly warnings: readonly string[];
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -285,7 +292,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     },
     get endpoints() {
       const e = requireStarted();
-      return { dynamodb: e.dynamodbEndpoint, ses: e.sesEndpoint };
+      return { dynamodb: e.dynamodbEndpoint, ses: e.sesEndpoint, s3: e.s3Endpoint };
     },
     get warnings() {
       return [...warnings, ...functions.warnings];
@@ -301,7 +308,17 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
           unlockDataDir = lockDataDir(resolve(options.dataDir));
         }
         const inProcessDynamoDb = options.dynamodbTransport !== 'http';
-        emulators = await startEmulators({ dataDir: options.dataDir ? resolve(options.dataDir) : undefined, host: options.host, dynamodbPort: options.ports?.dynamodb, sesPort: options.ports?.ses, inProcessDynamoDb, dynamodbThread: options.dynamodbThread ?? 'worker' });
+        emulators = await startEmulators({
+          dataDir: options.dataDir ? resolve(options.dataDir) : undefined,
+          host: options.host,
+          dynamodbPort: options.ports?.dynamodb,
+          sesPort: options.ports?.ses,
+          s3Port: options.ports?.s3,
+          buckets: template.buckets.map((b) => b.bucketName),
+          ...(options.clock ? { clock: options.clock } : {}),
+          inProcessDynamoDb,
+          dynamodbThread: options.dynamodbThread ?? 'worker',
+        });
         applyAwsEnv(emulators.env);
         await instrumentAllDynamoDbClients();
         setIndexKeys(template.tables);

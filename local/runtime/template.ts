@@ -74,6 +74,14 @@ export interface TableSpec {
   localSecondaryIndexes: SecondaryIndexSpec[];
 }
 
+/** An S3 bucket of the template, served locally by the S3 stand-in (local/runtime/s3-stand-in.ts). */
+export interface BucketSpec {
+  logicalId: string;
+  name: string;
+  /** The local bucket name: the `BucketName` property when the template sets one, else `local-<logical id>` in lower case (what `Ref` gives). */
+  bucketName: string;
+}
+
 export interface QueueSpec {
   logicalId: string;
   name: string;
@@ -134,6 +142,7 @@ export interface LocalTemplate {
   functions: FunctionSpec[];
   tables: TableSpec[];
   queues: QueueSpec[];
+  buckets: BucketSpec[];
   stateMachines: StateMachineSpec[];
   schedules: ScheduleSpec[];
 }
@@ -206,6 +215,15 @@ function queueName(ctx: ResolveContext, logicalId: string): string {
   return literalString(ctx.resources[logicalId]?.Properties?.QueueName) ?? logicalId;
 }
 
+/** A valid S3 bucket name for a bucket of the template that sets none: lower case, at most 63 characters. */
+export function localBucketName(logicalId: string): string {
+  return `local-${logicalId}`.toLowerCase().replace(/[^a-z0-9.-]/g, '-').slice(0, 63);
+}
+
+function bucketName(ctx: ResolveContext, logicalId: string): string {
+  return literalString(ctx.resources[logicalId]?.Properties?.BucketName) ?? localBucketName(logicalId);
+}
+
 export function localQueueUrl(name: string): string {
   return `http://sqs.${LOCAL_REGION}.localhost/${LOCAL_ACCOUNT}/${name}`;
 }
@@ -253,6 +271,8 @@ function refValue(ctx: ResolveContext, name: string): unknown {
       return localQueueUrl(queueName(ctx, name));
     case 'AWS::StepFunctions::StateMachine':
       return localStateMachineArn(name);
+    case 'AWS::S3::Bucket':
+      return bucketName(ctx, name);
     default:
       return literalString(resource.Properties?.Name) ?? `local-${name}`;
   }
@@ -376,11 +396,12 @@ export function extractTemplate(template: CfnTemplate, stackName: string): Local
     const name = queueName(ctx, logicalId);
     return { logicalId, name: friendlyName(logicalId, r), queueName: name, url: localQueueUrl(name), arn: getAttValue(ctx, logicalId, 'Arn') as string };
   });
+  const buckets = resourcesOfType(template, 'AWS::S3::Bucket').map(([logicalId, r]): BucketSpec => ({ logicalId, name: friendlyName(logicalId, r), bucketName: bucketName(ctx, logicalId) }));
   const stateMachines = resourcesOfType(template, 'AWS::StepFunctions::StateMachine').map(([logicalId, r]) =>
     extractStateMachine(ctx, logicalId, r, functions, queues),
   );
   const schedules = resourcesOfType(template, 'AWS::Scheduler::Schedule').map(([logicalId, r]) => extractSchedule(ctx, logicalId, r, stateMachines));
-  return { stackName, functions, tables, queues, stateMachines, schedules };
+  return { stackName, functions, tables, queues, buckets, stateMachines, schedules };
 }
 
 function extractFunction(ctx: ResolveContext, logicalId: string, resource: CfnResource): FunctionSpec {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_EVIDENCE_KEY } from '../../core/evidence.ts';
 import { evidenceKinds, slug } from '../../core/plan-schema.ts';
 import { defineRoute } from '../route-spec.ts';
 import { pageQuery } from '../pagination.ts';
@@ -6,25 +7,6 @@ import { noQuery, periodId, version } from './common.ts';
 
 export const instancePath = z.strictObject({
   id: z.string().min(7).max(300).describe('a duty instance id: town:duty:owner:period'),
-});
-
-/** An evidence file already uploaded with POST /instances/{id}/evidence (its `key`), or a link, or just a name. */
-export const evidenceItem = z.strictObject({
-  kind: z.enum(evidenceKinds),
-  name: z.string().trim().min(1).max(200),
-  url: z.url({ protocol: /^https?$/ }).max(2000).optional(),
-  key: z
-    .string()
-    .max(400)
-    .regex(/^evidence\/[a-z0-9-]+\/[^\s]+$/, 'expected the key of an uploaded file, as POST /instances/{id}/evidence gave it')
-    .optional()
-    .describe('the key of a file uploaded through POST /instances/{id}/evidence'),
-});
-
-export const reportBody = z.strictObject({
-  note: z.string().trim().min(1, 'say in a few words what was done').max(2000),
-  evidence: z.array(evidenceItem).max(20).default([]),
-  figure: z.number().finite().min(0).max(1_000_000).optional().describe('the figure achieved, against the duty’s target'),
 });
 
 /** Evidence files: what may be uploaded, and how large (the presigned URL enforces both). */
@@ -38,6 +20,34 @@ export const EVIDENCE_TYPES = [
   'application/vnd.ms-excel',
 ] as const;
 export const MAX_EVIDENCE_BYTES = 20 * 1024 * 1024;
+
+/**
+ * An evidence file already uploaded with POST /instances/{id}/evidence (its `key`, with the `size`
+ * declared for the upload), or a link, or just a name.
+ */
+export const evidenceItem = z
+  .strictObject({
+    kind: z.enum(evidenceKinds),
+    name: z.string().trim().min(1).max(200),
+    url: z.url({ protocol: /^https?$/ }).max(2000).optional(),
+    key: z
+      .string()
+      .max(MAX_EVIDENCE_KEY)
+      .regex(/^evidence\/[a-z0-9-]+\/[^\s]+$/, 'expected the key of an uploaded file, as POST /instances/{id}/evidence gave it')
+      .optional()
+      .describe('the key of a file uploaded through POST /instances/{id}/evidence'),
+    size: z.number().int().min(1).max(MAX_EVIDENCE_BYTES).optional().describe('with `key`: the size in bytes declared when the upload URL was asked for'),
+  })
+  .superRefine((item, ctx) => {
+    if (item.key !== undefined && item.size === undefined) ctx.addIssue({ code: 'custom', path: ['size'], message: 'give the size declared for the upload of this key' });
+    if (item.key === undefined && item.size !== undefined) ctx.addIssue({ code: 'custom', path: ['size'], message: 'a size goes with the key of an uploaded file' });
+  });
+
+export const reportBody = z.strictObject({
+  note: z.string().trim().min(1, 'say in a few words what was done').max(2000),
+  evidence: z.array(evidenceItem).max(20).default([]),
+  figure: z.number().finite().min(0).max(1_000_000).optional().describe('the figure achieved, against the duty’s target'),
+});
 
 export const evidenceUploadBody = z.strictObject({
   name: z.string().trim().min(1).max(200).describe('the file name, e.g. 会议纪要.pdf'),
