@@ -39,6 +39,8 @@ export interface InstanceRecord extends Omit<Schedule, 'period'> {
   status: InstanceStatus;
   light: Light;
   nextActionOn: IsoDate | null;
+  /** Set while the instance's duty is paused (the day it was paused): it sends nothing, so it has no next action. */
+  pausedOn?: IsoDate;
   version: number;
 }
 
@@ -117,7 +119,7 @@ export function refresh(record: InstanceRecord, today: IsoDate): InstanceRecord 
     ...record,
     status: statusOf(record, record, today),
     light: lightOf(record, record, today),
-    nextActionOn: nextActionOn(stepsOf(record), record),
+    nextActionOn: record.pausedOn === undefined ? nextActionOn(stepsOf(record), record) : null,
   };
 }
 

@@ -14,11 +14,13 @@ export type OpeningCadence = (typeof openingCadences)[number];
  * The instances an opener creates on a day: for a recurring cadence, every duty of that cadence in
  * the period in progress (if the plan is in force during it), for every owner; for `dated`, every
  * one-off or key-date duty whose opening day has come. Creating is idempotent downstream, so
- * opening the same period twice changes nothing.
+ * opening the same period twice changes nothing. A paused duty opens nothing; a retired unit gets nothing.
  */
 export function instancesToOpen(plan: Plan, planVersion: string, cadence: OpeningCadence, date: IsoDate, calendar: WorkCalendar): InstanceRecord[] {
   const records: InstanceRecord[] = [];
   for (const duty of plan.duties) {
+    // A paused duty opens nothing until it is resumed.
+    if (duty.paused === true) continue;
     const periods =
       cadence === 'dated'
         ? duty.cadence === 'once' || duty.cadence === 'key-date'

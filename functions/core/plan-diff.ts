@@ -126,6 +126,7 @@ const unitFields: FieldSpec<Unit>[] = [
   { field: 'kind', kind: 'unit-changed', get: (u) => u.kind },
   { field: 'parent', kind: 'unit-changed', get: (u) => u.parent },
   { field: 'note', kind: 'unit-changed', get: (u) => u.note },
+  { field: 'retired', kind: 'unit-changed', get: (u) => (u.retired === false ? undefined : u.retired) },
 ];
 
 function unitChanges(oldPlan: Plan, newPlan: Plan): PlanChange[] {
@@ -180,6 +181,7 @@ const dutyFields: FieldSpec<Duty>[] = [
   { field: 'quote', kind: 'duty-text-changed', get: (d) => d.quote },
   { field: 'note', kind: 'duty-text-changed', get: (d) => d.note },
   { field: 'evidence', kind: 'duty-evidence-changed', get: (d) => d.evidence, unordered: true },
+  { field: 'paused', kind: 'duty-retimed', get: (d) => (d.paused === true ? true : undefined) },
 ];
 
 function dutyChanges(oldPlan: Plan, newPlan: Plan): PlanChange[] {

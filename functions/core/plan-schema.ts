@@ -50,7 +50,20 @@ export const unitSchema = z.strictObject({
     .default([])
     .meta({ description: "Who receives the unit's notices, reminders and escalations. A unit without contacts gets nothing delivered." }),
   note: z.string().max(500).optional(),
+  retired: z
+    .union([z.boolean(), isoDate])
+    .optional()
+    .meta({
+      description:
+        'The unit no longer exists (撤销, 合并), as true or the date it was retired: it stays in the plan because history refers to it, but it owns no duty, ' +
+        'is told at no rung of a ladder, and gets no new instances and no mail.',
+    }),
 });
+
+/** Whether a unit is retired (`retired: true` or a date). */
+export function isRetired(unit: { retired?: boolean | string | undefined }): boolean {
+  return unit.retired !== undefined && unit.retired !== false;
+}
 
 /** An owner is a unit id, or every unit of a kind (各村（居）, 镇属各部门 …). */
 export const ownerSchema = z.union([slug, z.strictObject({ every: z.enum(unitKinds) })]);
@@ -165,6 +178,14 @@ export const dutySchema = z.strictObject({
     .max(100)
     .meta({ description: "The duty's weight in each owner's compliance score (实绩考核): earned in full when reported on time, in part when late (scoring.lateCredit), not at all when missed." }),
   note: z.string().max(500).optional(),
+  paused: z
+    .boolean()
+    .optional()
+    .meta({
+      description:
+        'The duty is paused (暂停): no new instances open for it, and its open instances send nothing (no notice, reminder or escalation) until it is resumed. ' +
+        'Its dates do not move: on resuming, the steps whose day passed during the pause are skipped and the ladder goes on from that day.',
+    }),
 });
 
 export const keyDateSchema = z.strictObject({
@@ -353,6 +374,7 @@ function checkReferences(plan: unknown, ctx: RefinementContext): void {
 
   // Undefined where the list itself is invalid: then no reference to it can be checked.
   const unitIds = units && new Set(units.flatMap(([, unit]) => unit.id ?? []));
+  const retiredIds = new Set(units?.flatMap(([, unit]) => (unit.id !== undefined && isRetired(unit) ? [unit.id] : [])) ?? []);
   const unitKindsPresent = units && new Set(units.flatMap(([, unit]) => unit.kind ?? []));
   const ladderIds = ladders && new Set(Object.keys(ladders));
   const keyDateIds = keyDates && new Set(keyDates.flatMap(([, keyDate]) => keyDate.id ?? []));
@@ -378,6 +400,7 @@ function checkReferences(plan: unknown, ctx: RefinementContext): void {
   const checkRecipients = (recipients: readonly string[], path: Path) =>
     recipients.forEach((r, i) => {
       if (r !== 'owner' && unitIds && !unitIds.has(r)) problem([...path, i], `unknown unit "${r}"`);
+      if (r !== 'owner' && retiredIds.has(r)) problem([...path, i], `unit "${r}" is retired: it is told at no rung`);
     });
   for (const [ladderId, written] of Object.entries(ladders ?? {})) {
     const ladder = validFields(ladderSchema, written);
@@ -393,6 +416,7 @@ function checkReferences(plan: unknown, ctx: RefinementContext): void {
     // Owner by owner, so that one malformed owner does not hide an unknown one beside it.
     for (const [o, owner] of validElements(ownerSchema, written.owners)) {
       if (typeof owner === 'string' && unitIds && !unitIds.has(owner)) problem(at('owners', o), `unknown unit "${owner}"`);
+      if (typeof owner === 'string' && retiredIds.has(owner)) problem(at('owners', o), `unit "${owner}" is retired: it owns no duty`);
       if (typeof owner !== 'string' && unitKindsPresent && !unitKindsPresent.has(owner.every)) problem(at('owners', o, 'every'), `no unit of kind "${owner.every}" in units`);
     }
     if (typeof duty.ladder === 'string' && ladderIds && !ladderIds.has(duty.ladder)) problem(at('ladder'), `unknown ladder "${duty.ladder}"`);

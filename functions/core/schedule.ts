@@ -2,7 +2,7 @@ import { WorkCalendar } from './calendar.ts';
 import { addDays, minDate, yearOf, type IsoDate } from './dates.ts';
 import type { Problem } from './errors.ts';
 import { isRecurring, keyDatePeriod, periodsBetween, type Period } from './periods.ts';
-import type { Duty, Ladder, PeriodRule, Plan, Unit } from './plan-schema.ts';
+import { isRetired, type Duty, type Ladder, type PeriodRule, type Plan, type Unit } from './plan-schema.ts';
 
 /** Every date an instance of a duty will meet, decided before anything is sent. */
 export interface Schedule {
@@ -27,7 +27,7 @@ export function unitsById(plan: Plan): Map<string, Unit> {
   return new Map(plan.units.map((u) => [u.id, u]));
 }
 
-/** The owning units of a duty, each once, in the plan's order of units. */
+/** The owning units of a duty, each once, in the plan's order of units; a retired unit owns nothing. */
 export function resolveOwners(plan: Plan, duty: Duty): Unit[] {
   const ids = new Set<string>();
   const kinds = new Set<string>();
@@ -35,7 +35,7 @@ export function resolveOwners(plan: Plan, duty: Duty): Unit[] {
     if (typeof owner === 'string') ids.add(owner);
     else kinds.add(owner.every);
   }
-  return plan.units.filter((u) => ids.has(u.id) || kinds.has(u.kind));
+  return plan.units.filter((u) => (ids.has(u.id) || kinds.has(u.kind)) && !isRetired(u));
 }
 
 export function ladderOf(plan: Plan, duty: Duty): Ladder {

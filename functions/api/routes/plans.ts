@@ -5,7 +5,7 @@ import { noQuery } from './common.ts';
 
 const entry = 'functions/handlers/plans.ts';
 
-/** A plan version's id as the API names it: `r<revision>` for versions made through the API, or the id it was seeded with. */
+/** A plan version's id as the API names it: `r<n>` for the n-th version made through the API (an upload or an edit), or the id it was seeded with. */
 export const planVersionPath = z.strictObject({ id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected a plan version id') });
 
 export const uploadPlanBody = z.strictObject({

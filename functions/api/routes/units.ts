@@ -7,7 +7,8 @@ import { noQuery, slugPath, version } from './common.ts';
 const entry = 'functions/handlers/units.ts';
 
 export const createUnitBody = z.strictObject({
-  unit: unitSchema,
+  /** A unit is retired through POST /units/{id}/retire, never created retired. */
+  unit: unitSchema.omit({ retired: true }),
   reason: z.string().trim().min(1).max(500).describe('why the unit is added (kept in the audit log)'),
 });
 
