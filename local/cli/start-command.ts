@@ -72,8 +72,17 @@ function waitForInterrupt(): Promise<void> {
   });
 }
 
+/**
+ * The replayed world's clock: the last replayed day at 17:00 in Shanghai, running on from when the
+ * server starts. A report sent to the replay is dated in the replay's year, not years late.
+ */
+export function replayWorldClock(lastDay: string, realNow: () => Date = () => new Date()): () => Date {
+  const offset = realNow().getTime() - new Date(`${lastDay}T17:00:00+08:00`).getTime();
+  return () => new Date(realNow().getTime() - offset);
+}
+
 /** The API beside the mailbox, on a running runtime: its address and an admin token of the plan's town are printed. */
-async function serveApi(context: CliContext, runtime: LocalRuntime, plan: Plan, options: StartOptions) {
+async function serveApi(context: CliContext, runtime: LocalRuntime, plan: Plan, options: StartOptions, clock: () => Date) {
   const { io } = context;
   const api = await serveLocalApi({
     runtime,
@@ -81,8 +90,7 @@ async function serveApi(context: CliContext, runtime: LocalRuntime, plan: Plan, 
     town: plan.town.id,
     port: Number(options.apiPort),
     ...(options.corsOrigin ? { corsOrigin: options.corsOrigin } : {}),
-    // Requests are dated, and tokens checked, on the real clock.
-    clock: () => new Date(),
+    clock,
     onPortTaken: (taken) => println(io.stderr, `port ${taken} is taken; serving the API on a free port instead`),
     onError: (error) => println(io.stderr, `fireplan: API request failed: ${(error as Error).message}`),
   });
@@ -90,7 +98,7 @@ async function serveApi(context: CliContext, runtime: LocalRuntime, plan: Plan, 
 }
 
 function printApi(context: CliContext, api: Awaited<ReturnType<typeof serveApi>>, plan: Plan): void {
-  println(context.io.stdout, `API:     ${api.url}  (${api.server.routes.map((r) => r.routeKey).join(', ')})`);
+  println(context.io.stdout, `API:     ${api.url}  (${api.server.routes.length} routes; the OpenAPI document is ${api.url}/openapi.json, with a token)`);
   println(context.io.stdout, `Admin token for ${plan.town.id} (8 h; more with \`npx fireplan token --role admin|leader|unit …\`):`);
   println(context.io.stdout, `  ${api.adminToken}`);
 }
@@ -181,7 +189,7 @@ async function live(context: CliContext, plan: Plan, options: StartOptions, port
     () => runtime.mailbox.messages().map((m) => ({ sentOn: '', to: m.destination.to, subject: m.subject, kind: 'mail', text: m.body.text ?? '', html: m.body.html ?? '' })),
     port,
   );
-  const api = await serveApi(context, runtime, plan, options);
+  const api = await serveApi(context, runtime, plan, options, now);
   println(io.stdout, `Live on the real clock. Mailbox: ${mailbox.url}  (Ctrl-C to stop)`);
   printApi(context, api, plan);
   await waitForInterrupt();
@@ -231,8 +239,10 @@ export function registerStartCommand(program: Command, context: CliContext): voi
         const runtime = replayed.runtime ?? (await replayRuntime(options));
         try {
           const mailbox = await serveMailbox(io, () => mail, port);
-          const api = await serveApi(context, runtime, loaded.plan, options);
+          const world = replayWorldClock(options.to ?? loaded.plan.effectiveTo);
+          const api = await serveApi(context, runtime, loaded.plan, options, world);
           println(io.stdout, `Mailbox: ${mailbox.url}  (${mail.length} emails; Ctrl-C to stop)`);
+          println(io.stdout, `The API answers in the replayed world: it is ${world().toISOString()} there, and its clock runs on from that.`);
           printApi(context, api, loaded.plan);
           println(io.stdout, `Report:  ${resolve(options.out, 'report.html')}`);
           await waitForInterrupt();
