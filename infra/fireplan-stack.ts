@@ -33,6 +33,9 @@ export class FireplanStack extends Stack {
     readonly followUp: FireplanFunction;
     readonly monthlyReport: FireplanFunction;
     readonly annualEvaluation: FireplanFunction;
+    readonly checkRecruitment: FireplanFunction;
+    readonly draftExposure: FireplanFunction;
+    readonly keyDateAlerts: FireplanFunction;
   };
   readonly workflows: Workflows;
   readonly schedules: Schedules;
@@ -77,6 +80,13 @@ export class FireplanStack extends Stack {
       annualEvaluation: fn('AnnualEvaluation', 'annual-evaluation.ts', "Sends a town's annual evaluation", mailTimeout)
         .useTable(table, 'readWrite')
         .useMail(this.mail),
+      checkRecruitment: fn('CheckRecruitment', 'check-recruitment.ts', "Checks a town's firefighter recruitment against its target", mailTimeout)
+        .useTable(table, 'readWrite')
+        .useMail(this.mail),
+      draftExposure: fn('DraftExposure', 'draft-exposure.ts', "Drafts a town's quarterly exposure list of major hazards").useTable(table, 'readWrite'),
+      keyDateAlerts: fn('KeyDateAlerts', 'key-date-alerts.ts', "Sends a town's key-date risk alerts", mailTimeout)
+        .useTable(table, 'readWrite')
+        .useMail(this.mail),
     };
 
     const f = this.functions;
@@ -88,6 +98,9 @@ export class FireplanStack extends Stack {
         followUp: f.followUp.function,
         monthlyReport: f.monthlyReport.function,
         annualEvaluation: f.annualEvaluation.function,
+        checkRecruitment: f.checkRecruitment.function,
+        draftExposure: f.draftExposure.function,
+        keyDateAlerts: f.keyDateAlerts.function,
       },
     });
 

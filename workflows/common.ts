@@ -159,7 +159,9 @@ export interface TownsOnTheDayProps extends WorkflowDefinitionProps {
   readonly taskComment: string;
   readonly mapComment: string;
   /** The `$.day` flag that says today is the day, e.g. `firstWorkdayOfMonth`. */
-  readonly dayFlag: 'firstWorkdayOfMonth' | 'lastWorkdayOfYear';
+  /** The workflow's name, as the dead-letter message gives it. @default taskId */
+  readonly workflow?: string;
+  readonly dayFlag: 'firstWorkdayOfMonth' | 'lastWorkdayOfYear' | 'lastWorkdayOfQuarter' | 'workday';
   readonly choiceId: string;
   readonly choiceComment: string;
   /** The Succeed state on any other day. */
@@ -179,7 +181,7 @@ export function townsOnTheDay(scope: Construct, props: TownsOnTheDayProps): ICha
     },
     task: perTown,
     iteration: perTown,
-    deadLetter: deadLetterStep(scope, props.taskId, props.deadLetterQueue),
+    deadLetter: deadLetterStep(scope, props.workflow ?? props.taskId, props.deadLetterQueue),
   });
   const isTheDay = new Choice(scope, props.choiceId, { comment: props.choiceComment })
     .when(Condition.booleanEquals(`$.day.${props.dayFlag}`, true), listTowns.next(forEachTown))

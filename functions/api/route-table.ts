@@ -3,8 +3,12 @@ import { auditRoutes } from './routes/audit.ts';
 import { calendarRoutes } from './routes/calendar.ts';
 import { documentRoutes } from './routes/documents.ts';
 import { dutyRoutes } from './routes/duties.ts';
+import { exposuresRoutes } from './routes/exposures.ts';
+import { hazardsRoutes } from './routes/hazards.ts';
+import { incidentsRoutes } from './routes/incidents.ts';
 import { instanceRoutes } from './routes/instances.ts';
 import { planRoutes } from './routes/plans.ts';
+import { recruitmentRoutes } from './routes/recruitment.ts';
 import { scoreRoutes } from './routes/scores.ts';
 import { unitRoutes } from './routes/units.ts';
 
@@ -25,6 +29,10 @@ export const routes: readonly RouteSpec[] = [
   ...scoreRoutes,
   ...auditRoutes,
   ...documentRoutes,
+  ...recruitmentRoutes,
+  ...incidentsRoutes,
+  ...hazardsRoutes,
+  ...exposuresRoutes,
 ];
 
 /** The route of a route key; an Error when the table has none (a handler wired to a route that does not exist). */

@@ -55,7 +55,11 @@ export function followUpTown(plan: Plan, instances: readonly InstanceRecord[], t
   const missingContacts: MissingContact[] = [];
   const updates: InstanceRecord[] = [];
 
+  const paused = new Set(plan.duties.filter((d) => d.paused === true).map((d) => d.id));
   for (const stored of instances) {
+    // A duty paused after the due index was read: its pause has written, or is writing, the instance.
+    if (stored.pausedOn !== undefined) continue;
+    if (paused.has(stored.dutyId)) continue;
     const record = refresh(stored, today);
     const { act, skip } = stepsDue(stepsOf(record), record, today);
     if (act.length === 0 && skip.length === 0) {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { WorkCalendar } from '../core/calendar.ts';
-import { localDate, makeDate, monthOf, yearOf } from '../core/dates.ts';
+import { endOfMonth, localDate, makeDate, monthOf, yearOf } from '../core/dates.ts';
 import { loadEnv, shardsVariable } from '../adapters/env.ts';
 import { workflowHandler } from '../adapters/middleware.ts';
 import { listCalendarOverrides } from '../adapters/table.ts';
@@ -25,6 +25,7 @@ export const handler = workflowHandler(input, async ({ scheduledTime, cadence })
     dayName: detail.name,
     firstWorkdayOfMonth: calendar.onOrAfter(makeDate(yearOf(date), monthOf(date), 1)) === date,
     lastWorkdayOfYear: calendar.lastWorkdayOfYear(yearOf(date)) === date,
+    lastWorkdayOfQuarter: calendar.onOrBefore(endOfMonth(yearOf(date), Math.ceil(monthOf(date) / 3) * 3)) === date,
     shards: Array.from({ length: env.FOLLOW_UP_SHARDS }, (_, i) => i),
     ...(cadence ? { cadence } : {}),
   };

@@ -35,6 +35,9 @@ export const SCHEDULES: readonly ScheduleSpec[] = [
   { id: 'DailyFollowUp', workflow: 'DailyFollowUp', expression: 'cron(30 8 * * ? *)', description: 'The daily follow-up (acts on working days only).' },
   { id: 'MonthlyReport', workflow: 'MonthlyReport', expression: 'cron(0 9 1-10 * ? *)', description: 'The monthly report (acts on the first working day of the month only).' },
   { id: 'AnnualEvaluation', workflow: 'AnnualEvaluation', expression: 'cron(0 18 20-31 12 ? *)', description: 'The annual evaluation (acts on the last working day of the year only).' },
+  { id: 'RecruitmentCheck', workflow: 'RecruitmentCheck', expression: 'cron(0 8 1-10 * ? *)', description: 'The recruitment check (acts on the first working day of the month only).' },
+  { id: 'QuarterlyExposure', workflow: 'QuarterlyExposure', expression: 'cron(0 16 20-31 3,6,9,12 ? *)', description: 'The exposure draft (acts on the last working day of the quarter only).' },
+  { id: 'KeyDateAlerts', workflow: 'KeyDateAlerts', expression: 'cron(0 8 * * ? *)', description: 'Key-date risk alerts (act on working days only).' },
 ];
 
 /** The target input of a schedule: a JSON string with the scheduler's `<aws.scheduler.scheduled-time>`. */

@@ -14,14 +14,17 @@ import {
 import { Construct } from 'constructs';
 import { annualEvaluationDefinition } from '../../workflows/annual-evaluation.ts';
 import { dailyFollowUpDefinition } from '../../workflows/daily-follow-up.ts';
+import { keyDateAlertsDefinition } from '../../workflows/key-date-alerts.ts';
 import { monthlyReportDefinition } from '../../workflows/monthly-report.ts';
 import { periodOpeningDefinition } from '../../workflows/period-opening.ts';
+import { quarterlyExposureDefinition } from '../../workflows/quarterly-exposure.ts';
+import { recruitmentCheckDefinition } from '../../workflows/recruitment-check.ts';
 import { cfnReference } from '../util.ts';
 
 /** CloudFormation metadata key naming the workflow of a state machine (`PeriodOpening` …). */
 export const WORKFLOW_METADATA_KEY = 'fireplan:workflow';
 
-export const WORKFLOW_NAMES = ['PeriodOpening', 'DailyFollowUp', 'MonthlyReport', 'AnnualEvaluation'] as const;
+export const WORKFLOW_NAMES = ['PeriodOpening', 'DailyFollowUp', 'MonthlyReport', 'AnnualEvaluation', 'RecruitmentCheck', 'QuarterlyExposure', 'KeyDateAlerts'] as const;
 export type WorkflowName = (typeof WORKFLOW_NAMES)[number];
 
 export interface WorkflowFunctions {
@@ -31,6 +34,9 @@ export interface WorkflowFunctions {
   readonly followUp: IFunction;
   readonly monthlyReport: IFunction;
   readonly annualEvaluation: IFunction;
+  readonly checkRecruitment: IFunction;
+  readonly draftExposure: IFunction;
+  readonly keyDateAlerts: IFunction;
 }
 
 export interface WorkflowsProps {
@@ -107,6 +113,24 @@ export class Workflows extends Construct {
         'On the last working day of a year: the annual evaluation of every town.',
         [fns.resolveDay, fns.listTowns, fns.annualEvaluation],
         (s) => annualEvaluationDefinition(s, { ...fns, deadLetterQueue }),
+      ),
+      RecruitmentCheck: this.workflow(
+        'RecruitmentCheck',
+        "On the first working day of a month: each town's recruitment of full-time firefighters against its target (item 17).",
+        [fns.resolveDay, fns.listTowns, fns.checkRecruitment],
+        (s) => recruitmentCheckDefinition(s, { ...fns, deadLetterQueue }),
+      ),
+      QuarterlyExposure: this.workflow(
+        'QuarterlyExposure',
+        "On the last working day of a quarter: each town's draft list of major hazards for public exposure (item 8).",
+        [fns.resolveDay, fns.listTowns, fns.draftExposure],
+        (s) => quarterlyExposureDefinition(s, { ...fns, deadLetterQueue }),
+      ),
+      KeyDateAlerts: this.workflow(
+        'KeyDateAlerts',
+        "Each working day: risk alerts before each town's key dates (item 9).",
+        [fns.resolveDay, fns.listTowns, fns.keyDateAlerts],
+        (s) => keyDateAlertsDefinition(s, { ...fns, deadLetterQueue }),
       ),
     };
   }

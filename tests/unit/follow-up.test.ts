@@ -68,6 +68,19 @@ describe('followUpTown', () => {
     expect(result.updates[0]?.done).toEqual(['notice']);
   });
 
+  it('sends nothing for a duty paused after the due index was read, whether the instance or only the plan says so yet', () => {
+    const overdue = { ...july(), done: ['notice'] };
+    const pausedPlan = { ...plan, duties: plan.duties.map((d, i) => (i === 0 ? { ...d, paused: true } : d)) };
+
+    const instanceSaysSo = followUpTown(plan, [{ ...overdue, pausedOn: '2022-07-20' }], '2022-08-02', calendar);
+    const planSaysSo = followUpTown(pausedPlan, [overdue], '2022-08-02', calendar);
+    const neither = followUpTown(plan, [overdue], '2022-08-02', calendar);
+
+    expect(instanceSaysSo).toMatchObject({ digests: [], updates: [] });
+    expect(planSaysSo).toMatchObject({ digests: [], updates: [] });
+    expect(neither.digests.length).toBeGreaterThan(0);
+  });
+
   it('leaves a reported instance alone', () => {
     const reported = { ...july(), completedOn: '2022-07-20', done: ['notice'], nextActionOn: null };
 

@@ -44,8 +44,11 @@ const HANDLERS = {
   'functions/handlers/ledger.ts': 'Ledger',
   'functions/handlers/calendar-feed.ts': 'CalendarFeed',
   'functions/handlers/openapi.ts': 'OpenApi',
+  'functions/handlers/check-recruitment.ts': 'CheckRecruitment',
+  'functions/handlers/draft-exposure.ts': 'DraftExposure',
+  'functions/handlers/key-date-alerts.ts': 'KeyDateAlerts',
 } as const;
-const MAIL_SENDERS = ['FollowUp', 'MonthlyReport', 'AnnualEvaluation'];
+const MAIL_SENDERS = ['FollowUp', 'MonthlyReport', 'AnnualEvaluation', 'CheckRecruitment', 'KeyDateAlerts'];
 
 /** docs/architecture.md, "Schedules". */
 const SCHEDULE_TABLE: { expression: string; workflow: string; input: Record<string, string> }[] = [
@@ -58,6 +61,9 @@ const SCHEDULE_TABLE: { expression: string; workflow: string; input: Record<stri
   { expression: 'cron(30 8 * * ? *)', workflow: 'DailyFollowUp', input: {} },
   { expression: 'cron(0 9 1-10 * ? *)', workflow: 'MonthlyReport', input: {} },
   { expression: 'cron(0 18 20-31 12 ? *)', workflow: 'AnnualEvaluation', input: {} },
+  { expression: 'cron(0 8 1-10 * ? *)', workflow: 'RecruitmentCheck', input: {} },
+  { expression: 'cron(0 16 20-31 3,6,9,12 ? *)', workflow: 'QuarterlyExposure', input: {} },
+  { expression: 'cron(0 8 * * ? *)', workflow: 'KeyDateAlerts', input: {} },
 ];
 
 const LAMBDA_RETRY = {
@@ -96,8 +102,8 @@ function roleOfFunction(name: string): string {
 }
 
 describe('Lambda functions', () => {
-  it('are exactly the six workflow handlers and the twelve API functions, each with fireplan:entry metadata naming an existing file', () => {
-    s.template.resourceCountIs('AWS::Lambda::Function', 18);
+  it('are exactly the nine workflow handlers and the API functions, each with fireplan:entry metadata naming an existing file', () => {
+    s.template.resourceCountIs('AWS::Lambda::Function', Object.keys(HANDLERS).length);
     const entries = Object.keys(functionsByEntry(s.resources));
     expect(entries.sort()).toEqual(Object.keys(HANDLERS).sort());
     for (const entry of entries) expect(existsSync(join(REPO_ROOT, entry)), entry).toBe(true);
@@ -239,6 +245,9 @@ describe('least privilege', () => {
       DailyFollowUp: ['ResolveDay', 'FollowUp'],
       MonthlyReport: ['ResolveDay', 'ListTowns', 'MonthlyReport'],
       AnnualEvaluation: ['ResolveDay', 'ListTowns', 'AnnualEvaluation'],
+      RecruitmentCheck: ['ResolveDay', 'ListTowns', 'CheckRecruitment'],
+      QuarterlyExposure: ['ResolveDay', 'ListTowns', 'DraftExposure'],
+      KeyDateAlerts: ['ResolveDay', 'ListTowns', 'KeyDateAlerts'],
     };
     for (const [workflow, names] of Object.entries(expected)) {
       const smId = smByWorkflow[workflow] as string;
@@ -300,9 +309,9 @@ describe('mail', () => {
 });
 
 describe('state machines', () => {
-  it('are the four Standard workflows with logging, X-Ray and a timeout', () => {
-    s.template.resourceCountIs('AWS::StepFunctions::StateMachine', 4);
-    expect(Object.keys(smByWorkflow).sort()).toEqual(['AnnualEvaluation', 'DailyFollowUp', 'MonthlyReport', 'PeriodOpening']);
+  it('are the seven Standard workflows with logging, X-Ray and a timeout', () => {
+    s.template.resourceCountIs('AWS::StepFunctions::StateMachine', 7);
+    expect(Object.keys(smByWorkflow).sort()).toEqual(['AnnualEvaluation', 'DailyFollowUp', 'KeyDateAlerts', 'MonthlyReport', 'PeriodOpening', 'QuarterlyExposure', 'RecruitmentCheck']);
     s.template.allResourcesProperties('AWS::StepFunctions::StateMachine', {
       StateMachineType: 'STANDARD',
       LoggingConfiguration: {
@@ -409,6 +418,9 @@ describe('state machines', () => {
     for (const [workflow, choice, skip, task] of [
       ['MonthlyReport', 'IsFirstWorkdayOfMonth', 'NotFirstWorkdayOfMonth', 'MonthlyReport'],
       ['AnnualEvaluation', 'IsLastWorkdayOfYear', 'NotLastWorkdayOfYear', 'AnnualEvaluation'],
+      ['RecruitmentCheck', 'IsFirstWorkdayOfMonth', 'NotFirstWorkdayOfMonth', 'CheckRecruitment'],
+      ['QuarterlyExposure', 'IsLastWorkdayOfQuarter', 'NotLastWorkdayOfQuarter', 'DraftExposure'],
+      ['KeyDateAlerts', 'IsWorkday', 'RestDay', 'KeyDateAlerts'],
     ] as const) {
       expect(shape(workflow)).toEqual({
         ResolveDay: 'Task',
@@ -434,7 +446,7 @@ describe('state machines', () => {
 });
 
 describe('schedules', () => {
-  it('are the nine of docs/architecture.md, in Asia/Shanghai, with a retry policy and a dead-letter queue', () => {
+  it('are the twelve of docs/architecture.md, in Asia/Shanghai, with a retry policy and a dead-letter queue', () => {
     s.template.resourceCountIs('AWS::Scheduler::Schedule', SCHEDULE_TABLE.length);
     s.template.allResourcesProperties('AWS::Scheduler::Schedule', {
       ScheduleExpressionTimezone: 'Asia/Shanghai',

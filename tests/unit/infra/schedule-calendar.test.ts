@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SCHEDULES } from '../../../infra/constructs/schedules.ts';
 import { WorkCalendar } from '../../../functions/core/calendar.ts';
-import { makeDate } from '../../../functions/core/dates.ts';
+import { endOfMonth, makeDate } from '../../../functions/core/dates.ts';
 import { fireTimes } from '../../../local/runtime/cron.ts';
 
 const calendar = new WorkCalendar();
@@ -28,6 +28,20 @@ describe('schedules against the working-day calendar of every published year', (
     });
 
     expect(missed).toEqual([]);
+  });
+
+  it('fire the recruitment check on the first working day of every month, and the exposure draft on the last working day of every quarter', () => {
+    const missedChecks = years.flatMap((year) => {
+      const days = fireDays(schedule('RecruitmentCheck'), year);
+      return Array.from({ length: 12 }, (_, m) => calendar.onOrAfter(makeDate(year, m + 1, 1))).filter((first) => first.startsWith(String(year)) && !days.has(first));
+    });
+    const missedDrafts = years.flatMap((year) => {
+      const days = fireDays(schedule('QuarterlyExposure'), year);
+      return [3, 6, 9, 12].map((month) => calendar.onOrBefore(endOfMonth(year, month))).filter((last) => !days.has(last));
+    });
+
+    expect(missedChecks).toEqual([]);
+    expect(missedDrafts).toEqual([]);
   });
 
   it('fire the annual evaluation on the last working day of every year', () => {
