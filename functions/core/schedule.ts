@@ -81,9 +81,13 @@ export function periodsOf(plan: Plan, duty: Duty): Period[] {
   return [];
 }
 
-/** The period an event opens for an event duty: the event's date. */
-export function eventPeriod(eventOn: IsoDate): Period {
-  return { id: eventOn, cadence: 'event', starts: eventOn, ends: eventOn };
+/**
+ * The period of a duty an event opens: the event's day. With `ref` (the incident or hazard it
+ * belongs to, a kebab-case id), the id is `<day>~<ref>`, so that two events on one day give two
+ * instances of the same duty for the same owner.
+ */
+export function eventPeriod(eventOn: IsoDate, ref?: string): Period {
+  return { id: ref === undefined ? eventOn : `${eventOn}~${ref}`, cadence: 'event', starts: eventOn, ends: eventOn };
 }
 
 export function scheduleFor(plan: Plan, calendar: WorkCalendar, duty: Duty, period: Period): Schedule {

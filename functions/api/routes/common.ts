@@ -11,6 +11,10 @@ export const version = z.number().int().min(0).max(1_000_000_000).describe('the 
 /** `?unit=…&period=…` filters of the instance routes, the ledger and the scores. */
 export const periodId = z
   .string()
-  .regex(/^\d{4}(?:-\d{2}(?:-\d{2})?|-Q[1-4]|-H[12]|-\d{4})?$/, 'expected a period id: 2022, 2022-06, 2022-Q3, 2022-H1, 2022-2023 or a date');
+  .regex(
+    /^\d{4}(?:-\d{2}(?:-\d{2}(?:~[a-z0-9]+(?:-[a-z0-9]+)*)?)?|-Q[1-4]|-H[12]|-\d{4})?$/,
+    'expected a period id: 2022, 2022-06, 2022-Q3, 2022-H1, 2022-2023, a date, or a date and the event it belongs to (2022-06-15~fire-3)',
+  )
+  .max(100);
 
 export const noQuery = z.strictObject({});
