@@ -1,4 +1,3 @@
-import ExcelJS from 'exceljs';
 import { localDate, type IsoDate } from './dates.ts';
 import {
   cadenceLabel,
@@ -15,6 +14,7 @@ import type { InstanceRecord, ReviewState } from './instance.ts';
 import type { InstanceStatus, Light } from './ladder.ts';
 import { clauseLabel, unitName } from './messages.ts';
 import type { Cadence, Plan } from './plan-schema.ts';
+import { GAP, HEADER_ROW, safeFilename, tableWorkbook, XLSX_MEDIA_TYPE, type WorkbookColumn, type WorkbookSheet } from './workbook.ts';
 
 /**
  * The duty ledger (消防工作台账) as an Excel workbook: every instance given, one sheet per cadence
@@ -45,23 +45,15 @@ export interface LedgerInput {
   madeAt: Date;
 }
 
-export const LEDGER_MEDIA_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+export const LEDGER_MEDIA_TYPE = XLSX_MEDIA_TYPE;
 
 /** The sheet of the empty ledger. */
 export const EMPTY_SHEET = '台账';
 export const EMPTY_TEXT = '没有符合筛选条件的工作事项。';
 
-/** Rows above the header: the title and the line of filters. */
-const TITLE_ROWS = 2;
-/** Two ideographic spaces between the parts of the line of filters. */
-const GAP = '\u3000\u3000';
-export const HEADER_ROW = TITLE_ROWS + 1;
+export { HEADER_ROW };
 
-interface Column {
-  header: string;
-  width: number;
-  kind?: 'date' | 'text' | 'wrap';
-}
+type Column = WorkbookColumn;
 
 /** The columns of every sheet, in order. */
 export const LEDGER_COLUMNS = [
@@ -195,85 +187,31 @@ export function filtersText(plan: Plan, filters: LedgerFilters): string {
 /** `消防工作台账-青峰镇-2022-07-01.xlsx`, with the unit's name when the ledger is one unit's. */
 export function ledgerFilename(plan: Plan, madeOn: IsoDate, unit?: string): string {
   const parts = ['消防工作台账', plan.town.name, ...(unit ? [unitName(plan, unit)] : []), madeOn];
-  return `${parts.join('-').replace(/[\\/:*?"<>|\s]+/g, '_')}.xlsx`;
-}
-
-function excelDate(date: string): Date | string {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
-  return m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : date;
-}
-
-function addSheet(workbook: ExcelJS.Workbook, name: string, title: string, subtitle: string): ExcelJS.Worksheet {
-  const columns: readonly Column[] = LEDGER_COLUMNS;
-  const sheet = workbook.addWorksheet(name, {
-    views: [{ state: 'frozen', xSplit: 3, ySplit: HEADER_ROW, topLeftCell: `D${HEADER_ROW + 1}`, activeCell: `A${HEADER_ROW + 1}` }],
-    pageSetup: { paperSize: 9, orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0, printTitlesRow: `${HEADER_ROW}:${HEADER_ROW}` },
-  });
-  columns.forEach((column, i) => {
-    const col = sheet.getColumn(i + 1);
-    col.width = column.width;
-    if (column.kind === 'date') col.numFmt = 'yyyy-mm-dd';
-  });
-  const last = columns.length;
-  const titleRow = sheet.getRow(1);
-  titleRow.getCell(1).value = title;
-  titleRow.getCell(1).font = { bold: true, size: 14 };
-  titleRow.height = 24;
-  sheet.mergeCells(1, 1, 1, last);
-  sheet.getRow(2).getCell(1).value = subtitle;
-  sheet.getRow(2).getCell(1).font = { size: 10, color: { argb: 'FF555555' } };
-  sheet.mergeCells(2, 1, 2, last);
-  const header = sheet.getRow(HEADER_ROW);
-  columns.forEach((column, i) => {
-    const cell = header.getCell(i + 1);
-    cell.value = column.header;
-    cell.font = { bold: true };
-    cell.alignment = { vertical: 'middle', horizontal: 'center', wrapText: true };
-    cell.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFD9E1F2' } };
-    cell.border = { bottom: { style: 'thin' } };
-  });
-  return sheet;
+  return safeFilename(parts);
 }
 
 /** The ledger as the bytes of an .xlsx file. */
 export async function ledgerWorkbook(input: LedgerInput): Promise<Buffer> {
   const { plan, records, filters, madeAt } = input;
   const madeOn = localDate(madeAt, plan.timeZone);
-  const workbook = new ExcelJS.Workbook();
-  workbook.creator = 'Fireplan';
-  workbook.created = madeAt;
-  workbook.modified = madeAt;
-  workbook.title = `${plan.town.name}消防工作台账`;
-  workbook.subject = plan.title.zh;
-
-  const sheets = ledgerSheets(plan, records);
   const heading = (sheetName: string) => `${plan.town.name}消防工作台账（${sheetName}）· ${plan.title.zh}（${plan.document.number}）`;
   const subtitle = (count: number) => `筛选：${filtersText(plan, filters)}${GAP}制表日期：${madeOn}${GAP}共 ${count} 项`;
   const columns: readonly Column[] = LEDGER_COLUMNS;
-
-  if (sheets.length === 0) {
-    const sheet = addSheet(workbook, EMPTY_SHEET, heading('全部'), subtitle(0));
-    sheet.getRow(HEADER_ROW + 1).getCell(1).value = EMPTY_TEXT;
-    sheet.mergeCells(HEADER_ROW + 1, 1, HEADER_ROW + 1, columns.length);
-    sheet.autoFilter = { from: { row: HEADER_ROW, column: 1 }, to: { row: HEADER_ROW, column: columns.length } };
-  }
-  for (const { name, records: rows } of sheets) {
-    const sheet = addSheet(workbook, name, heading(name), subtitle(rows.length));
-    rows.forEach((record, i) => {
+  const lightColumn = columns.findIndex((c) => c.header === '灯色');
+  const sheets: WorkbookSheet[] = ledgerSheets(plan, records).map(({ name, records: rows }) => ({
+    name,
+    title: heading(name),
+    subtitle: subtitle(rows.length),
+    columns,
+    frozenColumns: 3,
+    rows: rows.map((record, i) => {
       const values = ledgerRow(plan, record, i + 1);
-      const row = sheet.getRow(HEADER_ROW + 1 + i);
-      columns.forEach((column, c) => {
-        const value = values[column.header as LedgerHeader];
-        const cell = row.getCell(c + 1);
-        cell.value = column.kind === 'date' && typeof value === 'string' && value !== '' ? excelDate(value) : value === '' ? null : value;
-        cell.alignment = { vertical: 'top', wrapText: column.kind === 'wrap' };
-      });
-      const light = row.getCell(columns.findIndex((c) => c.header === '灯色') + 1);
-      light.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: LIGHT_FILL[record.light] ?? 'FFFFFFFF' } };
-      light.alignment = { vertical: 'top', horizontal: 'center' };
-    });
-    sheet.autoFilter = { from: { row: HEADER_ROW, column: 1 }, to: { row: HEADER_ROW + rows.length, column: columns.length } };
+      return columns.map((column) => values[column.header as LedgerHeader]);
+    }),
+    fills: rows.map((record, i) => ({ row: i, column: lightColumn, argb: LIGHT_FILL[record.light] ?? 'FFFFFFFF' })),
+  }));
+  if (sheets.length === 0) {
+    sheets.push({ name: EMPTY_SHEET, title: heading('全部'), subtitle: subtitle(0), columns, frozenColumns: 3, rows: [], emptyText: EMPTY_TEXT });
   }
-  const bytes = await workbook.xlsx.writeBuffer();
-  return Buffer.from(bytes as unknown as ArrayBuffer);
+  return tableWorkbook({ title: `${plan.town.name}消防工作台账`, subject: plan.title.zh, madeAt, sheets });
 }
