@@ -5,6 +5,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { routes } from '../../../functions/api/route-table.ts';
 import {
   actionsOf,
   aslOf,
@@ -25,30 +26,21 @@ import {
 const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');
 
 /** docs/architecture.md: the handlers the workflows use, and ReportWork, the function of the HTTP API's one route (tests/unit/infra/http-api.test.ts). */
-const HANDLERS = {
+const WORKFLOW_HANDLERS = {
   'functions/handlers/resolve-day.ts': 'ResolveDay',
   'functions/handlers/list-towns.ts': 'ListTowns',
   'functions/handlers/open-period.ts': 'OpenPeriod',
   'functions/handlers/follow-up.ts': 'FollowUp',
   'functions/handlers/monthly-report.ts': 'MonthlyReport',
   'functions/handlers/annual-evaluation.ts': 'AnnualEvaluation',
-  'functions/handlers/report-work.ts': 'ReportWork',
-  'functions/handlers/instances.ts': 'Instances',
-  'functions/handlers/review-work.ts': 'ReviewWork',
-  'functions/handlers/plans.ts': 'Plans',
-  'functions/handlers/duties.ts': 'Duties',
-  'functions/handlers/units.ts': 'Units',
-  'functions/handlers/calendar.ts': 'Calendar',
-  'functions/handlers/scores.ts': 'Scores',
-  'functions/handlers/audit-log.ts': 'AuditLog',
-  'functions/handlers/ledger.ts': 'Ledger',
-  'functions/handlers/calendar-feed.ts': 'CalendarFeed',
-  'functions/handlers/openapi.ts': 'OpenApi',
   'functions/handlers/check-recruitment.ts': 'CheckRecruitment',
   'functions/handlers/draft-exposure.ts': 'DraftExposure',
   'functions/handlers/key-date-alerts.ts': 'KeyDateAlerts',
 } as const;
-const MAIL_SENDERS = ['FollowUp', 'MonthlyReport', 'AnnualEvaluation', 'CheckRecruitment', 'KeyDateAlerts'];
+/** Every function: the workflows' and one per function id of the route table. */
+const HANDLERS: Record<string, string> = { ...WORKFLOW_HANDLERS, ...Object.fromEntries(routes.map((r) => [r.entry, r.functionId])) };
+/** The workflow functions that send digests, reports and alerts, and ReviewWork, whose return and reopen tell the unit. */
+const MAIL_SENDERS = ['FollowUp', 'MonthlyReport', 'AnnualEvaluation', 'CheckRecruitment', 'KeyDateAlerts', 'ReviewWork'];
 
 /** docs/architecture.md, "Schedules". */
 const SCHEDULE_TABLE: { expression: string; workflow: string; input: Record<string, string> }[] = [
@@ -87,7 +79,7 @@ let smByWorkflow: Record<string, string>;
 beforeAll(() => {
   s = synthesize();
   fnByName = Object.fromEntries(
-    Object.entries(functionsByEntry(s.resources)).map(([entry, id]) => [HANDLERS[entry as keyof typeof HANDLERS] ?? entry, id]),
+    Object.entries(functionsByEntry(s.resources)).map(([entry, id]) => [HANDLERS[entry] ?? entry, id]),
   );
   smByWorkflow = stateMachinesByWorkflow(s.resources);
 }, 120_000);
@@ -102,7 +94,7 @@ function roleOfFunction(name: string): string {
 }
 
 describe('Lambda functions', () => {
-  it('are exactly the nine workflow handlers and the API functions, each with fireplan:entry metadata naming an existing file', () => {
+  it('are exactly the nine workflow handlers and one per function of the route table, each with fireplan:entry metadata naming an existing file', () => {
     s.template.resourceCountIs('AWS::Lambda::Function', Object.keys(HANDLERS).length);
     const entries = Object.keys(functionsByEntry(s.resources));
     expect(entries.sort()).toEqual(Object.keys(HANDLERS).sort());
@@ -180,7 +172,7 @@ describe('least privilege', () => {
     }
   });
 
-  it('only FollowUp, MonthlyReport and AnnualEvaluation may send mail, through the identity and configuration set only', () => {
+  it('only the functions of MAIL_SENDERS (ReviewWork among them) may send mail, through the identity and configuration set only', () => {
     for (const name of Object.keys(fnByName)) {
       const statements = statementsOfRole(s.resources, roleOfFunction(name));
       const ses = statements.filter((st) => actionsOf([st]).some((a) => a.startsWith('ses:')));
