@@ -99,7 +99,19 @@ export function printSummary(io: Io, summary: Summary): void {
  */
 export async function runSimulation(
   plan: Plan,
-  settings: { seed: number; towns: number; from: IsoDate; to: IsoDate; out: string; dataDir?: string; onDay?: (day: IsoDate, index: number, total: number) => void; template?: CfnTemplate; env?: Record<string, string> },
+  settings: {
+    seed: number;
+    towns: number;
+    from: IsoDate;
+    to: IsoDate;
+    out: string;
+    dataDir?: string;
+    onDay?: (day: IsoDate, index: number, total: number) => void;
+    template?: CfnTemplate;
+    env?: Record<string, string>;
+    /** The clock of API requests served on the runtime afterwards (the S3 stand-in judges presigned URLs by it). */
+    clock?: () => Date;
+  },
 ) {
   const repoRoot = resolve(import.meta.dirname, '../..');
   const template = settings.template ?? (await loadOrSynthesize({ repoRoot })).template;
@@ -107,6 +119,7 @@ export async function runSimulation(
     template,
     repoRoot,
     ...(settings.dataDir ? { dataDir: settings.dataDir } : {}),
+    ...(settings.clock ? { clock: settings.clock } : {}),
     env: { POWERTOOLS_LOG_LEVEL: 'ERROR', LOG_LEVEL: 'ERROR', CONSOLE_URL: 'http://localhost:8080', ...settings.env },
   });
   await runtime.start();

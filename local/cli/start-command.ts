@@ -103,7 +103,7 @@ function printApi(context: CliContext, api: Awaited<ReturnType<typeof serveApi>>
   println(context.io.stdout, `  ${api.adminToken}`);
 }
 
-async function replay(context: CliContext, plan: Plan, planText: string, options: StartOptions, seed: number): Promise<{ mail: StoredMail[]; runtime?: LocalRuntime }> {
+async function replay(context: CliContext, plan: Plan, planText: string, options: StartOptions, seed: number, world: () => Date): Promise<{ mail: StoredMail[]; runtime?: LocalRuntime }> {
   const { io } = context;
   const dataDir = resolve(options.dataDir, 'replay');
   const markerFile = join(dataDir, 'replay.json');
@@ -128,6 +128,7 @@ async function replay(context: CliContext, plan: Plan, planText: string, options
     to,
     out: options.out,
     dataDir,
+    clock: world,
     onDay: (day, index, total) => {
       if (day.slice(0, 7) === lastMonth && index + 1 < total) return;
       lastMonth = day.slice(0, 7);
@@ -144,10 +145,10 @@ async function replay(context: CliContext, plan: Plan, planText: string, options
 }
 
 /** A runtime on a replay kept from an earlier start (one runtime per process: made only when the replay did not leave one running). */
-async function replayRuntime(options: StartOptions): Promise<LocalRuntime> {
+async function replayRuntime(options: StartOptions, world: () => Date): Promise<LocalRuntime> {
   const repoRoot = resolve(import.meta.dirname, '../..');
   const { template } = await loadOrSynthesize({ repoRoot });
-  const runtime = createLocalRuntime({ template, repoRoot, dataDir: resolve(options.dataDir, 'replay'), env: { POWERTOOLS_LOG_LEVEL: 'ERROR', LOG_LEVEL: 'ERROR' } });
+  const runtime = createLocalRuntime({ template, repoRoot, dataDir: resolve(options.dataDir, 'replay'), clock: world, env: { POWERTOOLS_LOG_LEVEL: 'ERROR', LOG_LEVEL: 'ERROR' } });
   await runtime.start();
   return runtime;
 }
@@ -234,12 +235,13 @@ export function registerStartCommand(program: Command, context: CliContext): voi
       }
       try {
         if (options.live) return await live(context, loaded.plan, options, port);
-        const replayed = await replay(context, loaded.plan, readFileSync(options.plan, 'utf8'), options, seed);
+        // The API answers in the replayed world, and presigned URLs are judged on the same clock.
+        const world = replayWorldClock(options.to ?? loaded.plan.effectiveTo);
+        const replayed = await replay(context, loaded.plan, readFileSync(options.plan, 'utf8'), options, seed, world);
         const { mail } = replayed;
-        const runtime = replayed.runtime ?? (await replayRuntime(options));
+        const runtime = replayed.runtime ?? (await replayRuntime(options, world));
         try {
           const mailbox = await serveMailbox(io, () => mail, port);
-          const world = replayWorldClock(options.to ?? loaded.plan.effectiveTo);
           const api = await serveApi(context, runtime, loaded.plan, options, world);
           println(io.stdout, `Mailbox: ${mailbox.url}  (${mail.length} emails; Ctrl-C to stop)`);
           println(io.stdout, `The API answers in the replayed world: it is ${world().toISOString()} there, and its clock runs on from that.`);
