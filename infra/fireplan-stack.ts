@@ -113,6 +113,8 @@ export class FireplanStack extends Stack {
       table,
       functionScope: this,
       environment: { FOLLOW_UP_SHARDS: String(FOLLOW_UP_SHARDS) },
+      // ReviewWork tells a unit its report was returned or its accepted work reopened.
+      mail: this.mail,
     });
   }
 }

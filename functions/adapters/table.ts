@@ -283,6 +283,15 @@ export async function recordIntent(intent: Omit<MailIntent, 'status'>): Promise<
   }
 }
 
+/**
+ * The put of a mail intent, recorded as `recordIntent` records it, for the transaction of the
+ * change that causes the mail: both are written or neither, and a second attempt at the same
+ * recipient, purpose and day fails the transaction (`attribute_not_exists`).
+ */
+export function intentPut(intent: Omit<MailIntent, 'status'>): TransactItem {
+  return { Put: { TableName: TABLE, Item: { ...intentKey(intent), entity: 'mail', ...intent, status: 'recorded' }, ConditionExpression: 'attribute_not_exists(pk)' } };
+}
+
 /** Take a recorded (or throttled) mail for sending; false when another attempt has it, or had it. */
 export async function startSending(intent: IntentKey): Promise<boolean> {
   try {
@@ -330,6 +339,16 @@ export async function markUndelivered(date: string, shard: number, town: string)
   await call('mark undelivered', () =>
     documentClient.send(new PutCommand({ TableName: TABLE, Item: { pk: `OUTBOX#${date}#${shard}`, sk: `TOWN#${town}`, entity: 'outbox', town } })),
   );
+}
+
+/** The put of a town's undelivered mark (as `markUndelivered` writes it), for the transaction that records its mail. */
+export function undeliveredPut(date: string, shard: number, town: string): TransactItem {
+  return { Put: { TableName: TABLE, Item: { pk: `OUTBOX#${date}#${shard}`, sk: `TOWN#${town}`, entity: 'outbox', town } } };
+}
+
+/** The follow-up shard of a town (of the `due` index and of the undelivered marks). */
+export function followUpShardOf(town: string): number {
+  return shardOf(town, env.FOLLOW_UP_SHARDS);
 }
 
 export async function clearUndelivered(date: string, shard: number, town: string): Promise<void> {

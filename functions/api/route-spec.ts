@@ -39,6 +39,8 @@ export interface RouteSpec {
   readonly writes: boolean;
   /** Whether the function presigns evidence uploads or downloads (gets the evidence bucket). */
   readonly evidence?: boolean;
+  /** Whether the function sends mail (through the outbox and SES): its function gets the mail identity and configuration set. */
+  readonly sendsMail?: boolean;
 }
 
 /** Keeps a route's literal schema types for the handler's typing. */

@@ -1,7 +1,10 @@
+import type { WorkCalendar } from './calendar.ts';
 import type { IsoDate } from './dates.ts';
 import { actBy, type Digest, type DigestItem } from './follow-up.ts';
+import { stepsOf, type InstanceRecord } from './instance.ts';
 import type { StepKind } from './ladder.ts';
 import type { Plan, Unit } from './plan-schema.ts';
+import { planCalendar } from './schedule.ts';
 
 /**
  * Emails in Chinese by default (English per recipient), each with a plain-text part and an HTML
@@ -210,5 +213,154 @@ export function digestEmail(ctx: MessageContext, digest: Digest): EmailContent {
     '</body></html>',
   ].join('\n');
 
+  return { subject, text, html };
+}
+
+// The unit told that its report was returned, or its accepted work reopened
+
+/** What the ladder does next to an instance that is open again and overdue, and from which day. */
+export interface RungAhead {
+  kind: Exclude<StepKind, 'notice' | 'reminder'>;
+  /** The rung's own day on the ladder. */
+  on: IsoDate;
+  /**
+   * The day the follow-up carries it out unless the work is reported before: the next working day
+   * after `today` for a rung whose day has passed (or comes by then), else the rung's own day.
+   */
+  by: IsoDate;
+}
+
+/**
+ * The next rung of an instance's ladder after a return or reopen on `today`. The next follow-up is
+ * on the next working day: it carries out the highest rung whose day has come by then and that was
+ * not carried out (the ones passed while the report stood are not sent one by one), or marks the
+ * instance missed; after that, the first rung still ahead (yellow, red, warning talk, or the day it
+ * counts as missed) on its own day. None once every rung is done, or while the duty is paused.
+ */
+export function rungAhead(instance: InstanceRecord, today: IsoDate, calendar: WorkCalendar): RungAhead | undefined {
+  if (instance.pausedOn !== undefined) return undefined;
+  const nextRun = calendar.addWorkdays(today, 1);
+  const pending = stepsOf(instance).filter((s) => s.kind !== 'notice' && s.kind !== 'reminder' && !instance.done.includes(s.key));
+  const atNextRun = pending.filter((s) => s.on <= nextRun);
+  const rung = atNextRun.filter((s) => s.level > 0).at(-1) ?? atNextRun.find((s) => s.kind === 'missed' && s.on > today);
+  if (rung) return { kind: rung.kind as RungAhead['kind'], on: rung.on, by: nextRun };
+  const next = pending.find((s) => s.on > nextRun);
+  return next ? { kind: next.kind as RungAhead['kind'], on: next.on, by: calendar.onOrAfter(next.on) } : undefined;
+}
+
+const reviewLabel: Record<Language, Record<'returned' | 'reopened', string>> = {
+  zh: { returned: '退回重报', reopened: '重新办理' },
+  en: { returned: 'Returned', reopened: 'Reopened' },
+};
+
+function rungSentence(rung: RungAhead, language: Language): string {
+  if (language === 'zh') {
+    switch (rung.kind) {
+      case 'yellow':
+        return `${rung.by}前仍未报送将亮黄灯督办。`;
+      case 'red':
+        return `${rung.by}前仍未报送将亮红灯，报分管负责人并予以通报批评。`;
+      case 'warning-talk':
+        return `${rung.by}前仍未报送将由镇安委会进行警示约谈。`;
+      case 'missed':
+        return `${rung.by}起计为未完成。`;
+    }
+  }
+  switch (rung.kind) {
+    case 'yellow':
+      return `If it is not reported by ${rung.by}, it turns yellow and is chased by the committee office.`;
+    case 'red':
+      return `If it is not reported by ${rung.by}, it turns red and is reported to the deputy head for public criticism.`;
+    case 'warning-talk':
+      return `If it is not reported by ${rung.by}, the town safety committee holds a warning talk.`;
+    case 'missed':
+      return `From ${rung.by} it counts as missed.`;
+  }
+}
+
+/** What the unit must do and by when: its due date while it is ahead; when overdue, now, and what the ladder does next. */
+function reportAgain(instance: InstanceRecord, today: IsoDate, calendar: WorkCalendar, language: Language): string {
+  const zh = language === 'zh';
+  if (today <= instance.dueOn) {
+    return zh ? `请按上述意见整改或补充材料，于${instance.dueOn}前重新报送。` : `Please act on the reason above and report the work again by ${instance.dueOn}.`;
+  }
+  const sentences = [
+    zh
+      ? `请按上述意见整改或补充材料后立即重新报送（期限${instance.dueOn}，现已逾期）。`
+      : `Please act on the reason above and report the work again now: it was due on ${instance.dueOn} and is overdue.`,
+  ];
+  if (today >= instance.missedOn) {
+    sentences.push(zh ? `已于${instance.missedOn}计为未完成，重新报送时请附书面情况说明。` : `It counts as missed since ${instance.missedOn}: report it all the same, with a written explanation.`);
+  }
+  const rung = rungAhead(instance, today, calendar);
+  if (rung) sentences.push(rungSentence(rung, language));
+  return sentences.join(zh ? '' : ' ');
+}
+
+/**
+ * The mail that tells a unit its report was returned (退回) or its accepted work reopened, from the
+ * instance as the return or reopen left it (its last review is that one): which duty and period,
+ * the report of which day, the reviewer's reason, what to do and with what evidence, by when (the
+ * due date while it is ahead; when overdue, the next rung of the ladder and its day), and the link
+ * to report it again. `ctx.today` is the day of the review.
+ */
+export function returnedReportEmail(ctx: MessageContext, instance: InstanceRecord, language: Language, calendar: WorkCalendar = planCalendar(ctx.plan)): EmailContent {
+  const review = instance.reviews?.at(-1);
+  if (!review || review.outcome === 'accepted') throw new Error(`instance ${instance.id}: its last review is not a return or a reopen`);
+  const outcome = review.outcome;
+  const zh = language === 'zh';
+  const owner = unitName(ctx.plan, instance.owner, language);
+  const title = zh ? instance.title.zh : instance.title.en;
+  const reportedOn = instance.reports.find((r) => r.n === review.report)?.on ?? instance.reports.at(-1)?.on ?? review.on;
+  const town = ctx.plan.town.name;
+  const overdue = ctx.today > instance.dueOn;
+  const item: DigestItem = { instance, step: { key: 'notice', kind: 'notice', on: ctx.today, level: 0, notify: ['owner'] }, role: 'owner' };
+
+  const subject = zh
+    ? `【${reviewLabel.zh[outcome]}】${owner}：${title}（${instance.periodId}），${overdue ? '已逾期，请立即重新报送' : `请于${instance.dueOn}前重新报送`}`
+    : `[${reviewLabel.en[outcome]}] ${owner}: ${title} (${instance.periodId}), ${overdue ? 'overdue: report it again now' : `report it again by ${instance.dueOn}`}`;
+  const greeting = zh ? `${owner}：` : `To ${owner},`;
+  const intro =
+    outcome === 'returned'
+      ? zh
+        ? `${town}消防安全委员会办公室于${review.on}退回了你单位${reportedOn}报送的“${title}”（${instance.periodId}），该任务重新处于待办状态。`
+        : `On ${review.on} the ${town} fire-safety committee office returned your report of ${reportedOn} on "${title}" (${instance.periodId}): the duty is open again.`
+      : zh
+        ? `${town}消防安全委员会办公室于${review.on}将你单位${reportedOn}报送并已审核通过的“${title}”（${instance.periodId}）重新打开，该任务需重新办理。`
+        : `On ${review.on} the ${town} fire-safety committee office reopened "${title}" (${instance.periodId}), which you reported on ${reportedOn} and which had been accepted: the duty is open again.`;
+  const todo = reportAgain(instance, ctx.today, calendar, language);
+  const reportKey = zh ? '报送' : 'Report';
+  const rows: [string, string][] = [
+    [zh ? '任务' : 'Duty', title],
+    [zh ? '出处' : 'Source', zh ? `《${ctx.plan.title.zh}》${clauseLabel(instance.clause)}` : `${ctx.plan.title.en}, item ${instance.clause}`],
+    [zh ? '责任单位' : 'Owner', owner],
+    [zh ? '周期' : 'Period', instance.periodId],
+    [zh ? (outcome === 'returned' ? '退回原因' : '重新办理原因') : 'Reason', review.reason ?? ''],
+    [zh ? '要求' : 'To do', todo],
+    [zh ? '期限' : 'Due', instance.dueOn],
+    [zh ? '需提交材料' : 'Evidence', evidenceText(item, language)],
+  ];
+  const target = targetText(item, language);
+  if (target) rows.push([zh ? '目标' : 'Target', target]);
+  rows.push([reportKey, `${reportLink(ctx, instance.id)}${zh ? '（任务编号 ' : ' (duty instance '}${instance.id}${zh ? '）' : ')'}`]);
+  const closing = zh
+    ? `重新报送后，镇消防安全委员会办公室将再次审核。如对审核意见有疑问，请联系镇消防安全委员会办公室。\n（本邮件由 Fireplan 自动发送。）`
+    : `Once it is reported again, the town fire-safety committee office reviews it again. Questions about the reason: the town fire-safety committee office.\n(Sent by Fireplan.)`;
+
+  const text = [greeting, '', intro, '', ...rows.map(([k, v]) => `${k}：${v}`), '', closing].join('\n');
+  const html = [
+    '<!doctype html><html><head><meta charset="utf-8"></head><body style="font-family:sans-serif">',
+    `<p>${escapeHtml(greeting)}</p><p>${escapeHtml(intro)}</p>`,
+    '<table style="border-collapse:collapse;margin-bottom:12px">' +
+      rows
+        .map(([k, v]) => {
+          const cell = k === reportKey ? `<a href="${escapeHtml(reportLink(ctx, instance.id))}">${escapeHtml(v)}</a>` : escapeHtml(v).replace(/\n/g, '<br>');
+          return `<tr><th style="text-align:left;padding:2px 8px;vertical-align:top">${escapeHtml(k)}</th><td style="padding:2px 8px">${cell}</td></tr>`;
+        })
+        .join('') +
+      '</table>',
+    `<p>${escapeHtml(closing).replace(/\n/g, '<br>')}</p>`,
+    '</body></html>',
+  ].join('\n');
   return { subject, text, html };
 }

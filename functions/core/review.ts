@@ -1,6 +1,9 @@
+import type { WorkCalendar } from './calendar.ts';
 import type { IsoDate } from './dates.ts';
 import { ConflictError } from './errors.ts';
 import { refresh, type InstanceRecord, type Review, type ReviewState } from './instance.ts';
+import { returnedReportEmail, type EmailContent, type Language, type MessageContext } from './messages.ts';
+import { isRetired } from './plan-schema.ts';
 
 /**
  * The committee office's review of reported work (审核), as a state machine on an instance:
@@ -77,4 +80,39 @@ export function returnReport(record: InstanceRecord, reviewer: Reviewer, reason:
 export function reopen(record: InstanceRecord, reviewer: Reviewer, reason: string): InstanceRecord {
   if (reviewStageOf(record) !== 'accepted') throw conflict(record, 'reopened', 'accepted');
   return reopened(record, { report: lastReport(record), outcome: 'reopened', on: reviewer.on, by: reviewer.by, reason }, reviewer.on);
+}
+
+export interface ReviewMail {
+  to: string;
+  language: Language;
+  content: EmailContent;
+}
+
+export interface ReviewNotice {
+  /**
+   * `returned#<instance id>#<n>` or `reopened#…`, n the number of reviews the instance now has:
+   * with the day and the recipient, the mail's key in the outbox, so that no retry makes a second.
+   */
+  purpose: string;
+  mails: ReviewMail[];
+}
+
+/**
+ * Who is told that a report was returned or accepted work reopened, and what: every contact of the
+ * owning unit, once per address, in its own language. Nobody when the unit has no contact, is
+ * retired, or is no longer in the plan. `record` is the instance as the return or reopen left it;
+ * `ctx.today` the day of the review.
+ */
+export function reviewNotice(ctx: MessageContext, record: InstanceRecord, calendar: WorkCalendar): ReviewNotice {
+  const review = record.reviews?.at(-1);
+  if (!review || review.outcome === 'accepted') throw new Error(`instance ${record.id}: its last review is not a return or a reopen`);
+  const purpose = `${review.outcome}#${record.id}#${record.reviews?.length ?? 0}`;
+  const unit = ctx.plan.units.find((u) => u.id === record.owner);
+  if (!unit || isRetired(unit)) return { purpose, mails: [] };
+  const mails = new Map<string, ReviewMail>();
+  for (const contact of unit.contacts) {
+    if (mails.has(contact.email)) continue;
+    mails.set(contact.email, { to: contact.email, language: contact.language, content: returnedReportEmail(ctx, record, contact.language, calendar) });
+  }
+  return { purpose, mails: [...mails.values()] };
 }

@@ -1,15 +1,32 @@
+import { z } from 'zod';
 import { changedFields } from '../core/audit.ts';
-import { localDate } from '../core/dates.ts';
+import { WorkCalendar } from '../core/calendar.ts';
+import { localDate, type IsoDate } from '../core/dates.ts';
 import { ConflictError } from '../core/errors.ts';
 import type { InstanceRecord } from '../core/instance.ts';
-import { accept, reopen, returnReport, reviewStageOf, type Reviewer } from '../core/review.ts';
+import { accept, reopen, returnReport, reviewNotice, reviewStageOf, type Reviewer } from '../core/review.ts';
 import { acceptReport, reopenInstance, returnReport as returnRoute } from '../api/routes/instances.ts';
 import { actorOf, auditPut } from '../adapters/audit-log.ts';
 import type { Principal } from '../adapters/auth.ts';
 import { requireTown } from '../adapters/auth.ts';
+import { loadEnv } from '../adapters/env.ts';
 import { instanceIdFromPath } from '../adapters/http-ids.ts';
+import { logger } from '../adapters/logger.ts';
+import { deliver } from '../adapters/mailer.ts';
 import { httpRouter, route, type RouteResult } from '../adapters/middleware.ts';
-import { getInstance, saveInstance } from '../adapters/table.ts';
+import {
+  clearUndelivered,
+  followUpShardOf,
+  getActivePlan,
+  getInstance,
+  intentPut,
+  listCalendarOverrides,
+  listIntents,
+  markUndelivered,
+  saveInstance,
+  undeliveredPut,
+  type TransactItem,
+} from '../adapters/table.ts';
 
 /**
  * The committee office reviews reported work: `POST /instances/{id}/accept`, `/return` (with a
@@ -19,7 +36,15 @@ import { getInstance, saveInstance } from '../adapters/table.ts';
  * a stale one is a 409 with the current version, and so is a concurrent change caught by the
  * conditional write. The state machine is functions/core/review.ts; every change is audited in the
  * same transaction.
+ *
+ * A return or reopen tells the owning unit (each contact, in its language): the mail is recorded in
+ * the outbox in the same transaction as the instance and its audit entry, with the town's
+ * undelivered mark, then sent. It belongs to the outbox of the next follow-up (the next working
+ * day), so when SES fails here the request still succeeds and that follow-up delivers it first.
  */
+
+const env = loadEnv(z.object({ CONSOLE_URL: z.url().default('https://fireplan.example.org') }));
+const stateCouncil = new WorkCalendar();
 
 function currentOf(record: InstanceRecord) {
   return { id: record.id, version: record.version, review: reviewStageOf(record), completedOn: record.completedOn };
@@ -43,6 +68,60 @@ async function saveOrConflict(read: InstanceRecord, next: InstanceRecord, audit:
   }
 }
 
+interface PreparedNotice {
+  /** The addresses told. */
+  to: string[];
+  /** The outbox day: the next follow-up's. */
+  date: IsoDate;
+  shard: number;
+  /** The intents and the undelivered mark, for the instance's transaction; none when nobody is told. */
+  items: TransactItem[];
+}
+
+/** The mail of a return or reopen, decided before the write, as the outbox items to write with it. */
+async function prepareNotice(next: InstanceRecord, today: IsoDate): Promise<PreparedNotice> {
+  const { plan } = await getActivePlan(next.town);
+  // The calendar the workflows run by (ResolveDay's): the State Council's, with the stored overrides.
+  const calendar = stateCouncil.withOverrides(await listCalendarOverrides());
+  const notice = reviewNotice({ plan, today, consoleUrl: env.CONSOLE_URL }, next, calendar);
+  const date = calendar.addWorkdays(today, 1);
+  const shard = followUpShardOf(next.town);
+  const intents = notice.mails.map((mail) =>
+    intentPut({
+      town: next.town,
+      date,
+      recipient: mail.to,
+      purpose: notice.purpose,
+      kind: 'notice',
+      subject: mail.content.subject,
+      text: mail.content.text,
+      html: mail.content.html,
+      instanceIds: [next.id],
+    }),
+  );
+  return { to: notice.mails.map((m) => m.to), date, shard, items: intents.length === 0 ? [] : [...intents, undeliveredPut(date, shard, next.town)] };
+}
+
+/**
+ * Sends what the transaction recorded. The mark is cleared once nothing of the day is left to send;
+ * when SES fails the request still succeeds, the mark is (re)set (a concurrent review of the same
+ * town may have cleared it), and the next follow-up delivers the mail first.
+ */
+async function sendNow(town: string, notice: PreparedNotice, instanceId: string): Promise<void> {
+  try {
+    await deliver(town, notice.date);
+    const left = (await listIntents(town, notice.date)).some((i) => i.status === 'recorded' || i.status === 'retryable');
+    if (!left) await clearUndelivered(notice.date, notice.shard, town);
+  } catch (error) {
+    logger.warn('the mail of a review was not delivered: the next follow-up delivers it', { town, date: notice.date, instanceId, error });
+    try {
+      await markUndelivered(notice.date, notice.shard, town);
+    } catch (again) {
+      logger.error('could not set the undelivered mark again', { town, date: notice.date, instanceId, error: again });
+    }
+  }
+}
+
 interface ReviewRequest {
   params: { id: string };
   body: { version: number; reason?: string };
@@ -63,8 +142,10 @@ async function review(
   if (body.version !== record.version) {
     throw new ConflictError(`instance ${id} is at version ${record.version}, not ${body.version}: read it again and decide on what it is now`, { current: currentOf(record) });
   }
-  const next = change(record, { by: principal.subject, on: localDate(receivedAt, 'Asia/Shanghai') });
+  const on = localDate(receivedAt, 'Asia/Shanghai');
+  const next = change(record, { by: principal.subject, on });
   const { before, after } = changedFields(record as unknown as Record<string, unknown>, next as unknown as Record<string, unknown>);
+  const notice = action === 'accept' ? undefined : await prepareNotice(next, on);
   const saved = await saveOrConflict(record, next, [
     auditPut({
       town: key.town,
@@ -77,7 +158,9 @@ async function review(
       ...(body.reason === undefined ? {} : { reason: body.reason }),
       requestId,
     }),
+    ...(notice?.items ?? []),
   ]);
+  if (notice && notice.to.length > 0) await sendNow(key.town, notice, id);
   return {
     status: 200,
     body: {
@@ -89,6 +172,7 @@ async function review(
       dueOn: saved.dueOn,
       nextActionOn: saved.nextActionOn,
       version: saved.version,
+      ...(notice ? { notified: notice.to } : {}),
     },
   };
 }

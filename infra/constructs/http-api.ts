@@ -32,6 +32,7 @@ import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { type Role, type RouteSpec, routes as ROUTE_TABLE } from '../../functions/api/route-table.ts';
 import { FireplanFunction } from './fireplan-function.ts';
+import type { MailSending } from './mail-sending.ts';
 
 /** Logical id of the stack parameter holding the console's origin (CORS of the API and of the evidence bucket). */
 export const CONSOLE_ORIGIN_PARAMETER = 'ConsoleOrigin';
@@ -112,6 +113,8 @@ export interface FireplanHttpApiProps {
   readonly throttle?: ThrottleSettings;
   /** Retention of the access logs. @default RetentionDays.ONE_YEAR */
   readonly logRetention?: RetentionDays;
+  /** How mail is sent: required when a route sends mail (`sendsMail`), whose function then may send it. */
+  readonly mail?: MailSending;
 }
 
 /**
@@ -122,7 +125,8 @@ export interface FireplanHttpApiProps {
  * (admin-created users only, the `admin`, `leader` and `unit` groups, `custom:town` and
  * `custom:unit`); and the private, versioned bucket for evidence files, whose server access logs go
  * to a log bucket. A route function that presigns evidence uploads calls
- * `routeFunctions[id].useEvidence(api.evidenceBucket)`.
+ * `routeFunctions[id].useEvidence(api.evidenceBucket)`; one with a route that sends mail
+ * (`sendsMail`) calls `useMail(props.mail)`.
  */
 export class FireplanHttpApi extends Construct {
   /** The console's origin (`Ref` of the `ConsoleOrigin` parameter). */
@@ -318,6 +322,10 @@ export class FireplanHttpApi extends Construct {
       identitySource: ['$request.header.Authorization'],
     });
 
+    const mailRoutes = routeSpecs.filter((r) => r.sendsMail);
+    if (mailRoutes.length > 0 && !props.mail) {
+      throw new Error(`${this.node.path}: the routes ${mailRoutes.map((r) => `'${r.routeKey}'`).join(', ')} send mail: give the API the mail prop (a MailSending)`);
+    }
     const functionScope = props.functionScope ?? this;
     const routeFunctions: Record<string, FireplanFunction> = {};
     const integrations: Record<string, HttpLambdaIntegration> = {};
@@ -331,6 +339,7 @@ export class FireplanHttpApi extends Construct {
         environment: props.environment,
       }).useTable(props.table, specs.some((r) => r.writes) ? 'readWrite' : 'read');
       if (specs.some((r) => r.evidence)) fn.useEvidence(this.evidenceBucket);
+      if (props.mail && specs.some((r) => r.sendsMail)) fn.useMail(props.mail);
       routeFunctions[functionId] = fn;
       integrations[functionId] = new HttpLambdaIntegration(`${functionId}Integration`, fn.function, {
         payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,

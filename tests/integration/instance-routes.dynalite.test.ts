@@ -9,7 +9,7 @@
  * red 07-07, warning talk 07-14, missed 07-28).
  */
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { shardOf } from '../../functions/core/ids.ts';
 import type { InstanceRecord } from '../../functions/core/instance.ts';
 import { apiGatewayEvent } from '../../local/api/api-gateway-event.ts';
@@ -340,6 +340,76 @@ describe('reviewing reported work', () => {
     expect(noReason.body['issues']).toEqual([expect.objectContaining({ path: 'reason' })]);
     expect(await stored(id)).toMatchObject({ version: 1, review: 'awaiting' });
     expect(((await api('GET /audit', { as: unit('emergency-office'), at: '2022-06-21' })).status)).toBe(403);
+  });
+});
+
+describe('telling the unit of a return or reopen', () => {
+  const id = analysis('emergency-office');
+  const address = 'emergency-office@qingfeng.example.org';
+  const shard = () => shardOf(town, Number(process.env['FOLLOW_UP_SHARDS']));
+  const returnIt = (version: number, at: string, reason = '缺少会议签到表') => api('POST /instances/{id}/return', { id, as: admin, body: { version, reason }, at });
+  const returnMail = async () => (await env.mailbox.messages()).filter((m) => m.subject.startsWith('【退回重报】'));
+
+  it('sends one mail to the unit\'s contacts with the reason in its text and HTML; the same request retried sends no second', async () => {
+    await api('POST /instances/{id}/report', { id, as: unit('emergency-office'), body: report, at: '2022-06-20' });
+
+    const returned = await returnIt(1, '2022-06-21', '缺少会议签到表 <原件>');
+    const retried = await returnIt(1, '2022-06-21', '缺少会议签到表 <原件>');
+
+    expect(returned).toMatchObject({ status: 200, body: { review: 'returned', notified: [address] } });
+    expect(retried).toMatchObject({ status: 409, body: { current: { id, version: 2, review: 'returned' } } });
+    const mail = await env.mailbox.messages();
+    expect(mail).toHaveLength(1);
+    expect(mail[0]).toMatchObject({ from: process.env['MAIL_FROM'], destination: { to: [address] }, subject: '【退回重报】应急办：每月分析消防安全形势（2022-06），请于2022-06-30前重新报送' });
+    expect(mail[0]?.body.text).toContain('退回原因：缺少会议签到表 <原件>');
+    expect(mail[0]?.body.text).toContain('2022-06-20报送的“每月分析消防安全形势”（2022-06）');
+    expect(mail[0]?.body.html).toContain('缺少会议签到表 &lt;原件&gt;');
+    // In the outbox of the next follow-up (Wednesday 06-22), sent, and no town left marked undelivered.
+    expect((await table.listIntents(town, '2022-06-22')).map((i) => [i.recipient, i.purpose, i.status])).toEqual([[address, `returned#${id}#1`, 'sent']]);
+    expect(await table.listUndelivered('2022-06-22', shard())).toEqual([]);
+  });
+
+  it('tells of a reopen, and tells a unit without contacts nothing, saying so', async () => {
+    const silent = analysis('village-2');
+    await api('POST /instances/{id}/report', { id, as: unit('emergency-office'), body: report, at: '2022-06-20' });
+    await api('POST /instances/{id}/report', { id: silent, as: unit('village-2'), body: report, at: '2022-06-20' });
+    await api('POST /instances/{id}/accept', { id, as: admin, body: { version: 1 }, at: '2022-06-21' });
+
+    const reopened = await api('POST /instances/{id}/reopen', { id, as: admin, body: { version: 2, reason: '抽查发现纪要与实际不符' }, at: '2022-07-08' });
+    const nobody = await api('POST /instances/{id}/return', { id: silent, as: admin, body: { version: 1, reason: '缺少会议签到表' }, at: '2022-07-08' });
+
+    expect(reopened).toMatchObject({ status: 200, body: { notified: [address] } });
+    expect(nobody).toMatchObject({ status: 200, body: { review: 'returned', notified: [] } });
+    const mail = await env.mailbox.messages();
+    expect(mail.map((m) => [m.destination.to, m.subject])).toEqual([[[address], '【重新办理】应急办：每月分析消防安全形势（2022-06），已逾期，请立即重新报送']]);
+    // Returned on Friday 07-08, past red (07-07): the follow-up of Monday 07-11 sends red.
+    expect(mail[0]?.body.text).toContain('2022-07-11前仍未报送将亮红灯');
+  });
+
+  it('when SES fails, still answers 200, and leaves the mail recorded and the town marked for the next follow-up, which delivers it once', async () => {
+    const { sesClient } = await import('../../functions/adapters/aws-clients.ts');
+    await api('POST /instances/{id}/report', { id, as: unit('emergency-office'), body: report, at: '2022-06-20' });
+    const down = Object.assign(new Error('Maximum sending rate exceeded'), { name: 'TooManyRequestsException' });
+    const send = vi.spyOn(sesClient, 'send').mockRejectedValue(down);
+
+    let returned;
+    try {
+      returned = await returnIt(1, '2022-07-08');
+    } finally {
+      send.mockRestore();
+    }
+
+    expect(returned).toMatchObject({ status: 200, body: { review: 'returned', notified: [address] } });
+    expect(await env.mailbox.messages()).toEqual([]);
+    expect((await table.listIntents(town, '2022-07-11')).map((i) => [i.recipient, i.status])).toEqual([[address, 'retryable']]);
+    expect(await table.listUndelivered('2022-07-11', shard())).toEqual([town]);
+
+    const followUp = await invoke(handlers.FollowUp, 'FollowUp', { shard: shard(), date: '2022-07-11' });
+
+    expect(followUp).toMatchObject({ uncertain: 0 });
+    expect((await returnMail()).map((m) => m.destination.to)).toEqual([[address]]);
+    expect((await table.listIntents(town, '2022-07-11')).find((i) => i.purpose.startsWith('returned#'))?.status).toBe('sent');
+    expect(await table.listUndelivered('2022-07-11', shard())).toEqual([]);
   });
 });
 

@@ -1,9 +1,12 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { SendEmailCommand, SESv2Client, TooManyRequestsException } from '@aws-sdk/client-sesv2';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type GetCommandInput, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { WorkCalendar } from '../../functions/core/calendar.ts';
+import { shardOf } from '../../functions/core/ids.ts';
+import type { Plan } from '../../functions/core/plan-schema.ts';
 import { newInstance, refresh, type InstanceRecord } from '../../functions/core/instance.ts';
 import { periodContaining } from '../../functions/core/periods.ts';
 import { scheduleFor } from '../../functions/core/schedule.ts';
@@ -13,6 +16,7 @@ import { tokenClaims, type TokenClaimsInput } from '../../local/api/local-auth.t
 import { buildPlan } from '../support/plan-fixture.ts';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
+const ses = mockClient(SESv2Client);
 const plan = buildPlan();
 const duty = plan.duties[0]!;
 const opened = newInstance(plan, 'v1', duty, plan.units.find((u) => u.id === 'emergency-office')!, scheduleFor(plan, new WorkCalendar(), duty, periodContaining('monthly', '2022-07-01')));
@@ -42,18 +46,66 @@ async function review(action: 'accept' | 'return' | 'reopen', body: unknown, who
 
 const written = () => dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
 
-beforeEach(() => dynamo.reset());
+beforeEach(() => {
+  dynamo.reset();
+  ses.reset();
+});
+
+const contact = 'emergency-office@qingfeng.example.org';
+/** Reviewed on 2022-07-21 (Thursday): the mail belongs to the outbox of the next follow-up, Friday 2022-07-22. */
+const outboxDay = '2022-07-22';
+const shard = shardOf('qingfeng', 16);
+const marker = { pk: `OUTBOX#${outboxDay}#${shard}`, sk: 'TOWN#qingfeng' };
+
+/**
+ * The table as the handler sees it: the instance (as the last transaction left it), the town and its
+ * active plan, no calendar overrides, and the outbox of the day (what the transactions recorded,
+ * with the status the mailer's updates gave it).
+ */
+function table(instance: InstanceRecord, townPlan: Plan = plan, planVersion = 'v1') {
+  let current: Record<string, unknown> = { ...instance };
+  const outbox = new Map<string, Record<string, unknown>>();
+  dynamo.on(GetCommand).callsFake((input: GetCommandInput) => {
+    const { pk, sk } = input.Key as { pk: string; sk: string };
+    if (sk === 'TOWN') return { Item: { pk, sk, entity: 'town', town: 'qingfeng', name: '青峰镇', planId: townPlan.id, planVersion } };
+    if (sk.startsWith('PLAN#')) return { Item: { pk, sk, entity: 'plan', plan: JSON.stringify(townPlan) } };
+    return { Item: { ...current } };
+  });
+  dynamo.on(QueryCommand).callsFake((input: QueryCommandInput) => {
+    const pk = input.ExpressionAttributeValues?.[':pk'] as string;
+    return { Items: pk === `MAIL#qingfeng#${outboxDay}` ? [...outbox.values()].map((i) => ({ ...i })) : [] };
+  });
+  dynamo.on(TransactWriteCommand).callsFake((input: { TransactItems: { Put?: { Item: Record<string, unknown> } }[] }) => {
+    const puts = input.TransactItems.map((t) => t.Put?.Item).filter((i) => i !== undefined);
+    for (const item of puts) {
+      if (item['entity'] === 'instance') current = item;
+      if (item['entity'] === 'mail') outbox.set(String(item['sk']), { ...item });
+    }
+    return {};
+  });
+  dynamo.on(UpdateCommand).callsFake((input: { Key: { sk: string }; ExpressionAttributeValues: Record<string, unknown> }) => {
+    const intent = outbox.get(input.Key.sk);
+    const status = input.ExpressionAttributeValues[':sending'] ?? input.ExpressionAttributeValues[':s'];
+    if (intent) intent['status'] = status;
+    return {};
+  });
+  dynamo.on(DeleteCommand).resolves({});
+  dynamo.on(PutCommand).resolves({});
+  return { outbox };
+}
+
+const transactions = () => dynamo.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems ?? []);
 
 describe('POST /instances/{id}/accept, /return, /reopen', () => {
   it('returns a report: open again, the reason kept in the instance and in the audit entry of the same transaction', async () => {
-    dynamo.on(GetCommand).resolves({ Item: { ...awaiting } });
-    dynamo.on(TransactWriteCommand).resolves({});
+    table(awaiting);
+    ses.on(SendEmailCommand).resolves({ MessageId: 'm-1' });
 
     const response = await review('return', { version: 1, reason: '缺少签到表' });
 
     expect(response).toEqual({
       status: 200,
-      body: { id, review: 'returned', status: 'open', light: 'green', completedOn: null, dueOn: '2022-08-01', nextActionOn: '2022-07-25', version: 2 },
+      body: { id, review: 'returned', status: 'open', light: 'green', completedOn: null, dueOn: '2022-08-01', nextActionOn: '2022-07-25', version: 2, notified: [contact] },
     });
     const [instancePut, auditPut] = written();
     expect(instancePut?.Put).toMatchObject({ ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': 1 }, Item: { version: 2, completedOn: null, review: 'returned' } });
@@ -61,6 +113,118 @@ describe('POST /instances/{id}/accept, /return, /reopen', () => {
     expect(auditPut?.Put).toMatchObject({
       ConditionExpression: 'attribute_not_exists(pk)',
       Item: { pk: 'AUDIT#qingfeng', action: 'instance.return', target: `instance:${id}`, reason: '缺少签到表', actor: { subject: 'admin-1', role: 'admin' } },
+    });
+  });
+
+  describe('telling the unit', () => {
+    it('records the mail to the unit and the undelivered mark in the transaction of the return, then sends it once and clears the mark', async () => {
+      table(awaiting);
+      ses.on(SendEmailCommand).resolves({ MessageId: 'm-1' });
+
+      const response = await review('return', { version: 1, reason: '缺少签到表' });
+
+      expect(response.status).toBe(200);
+      const [items] = transactions();
+      expect(items).toHaveLength(4);
+      expect(items?.[2]?.Put).toMatchObject({
+        ConditionExpression: 'attribute_not_exists(pk)',
+        Item: {
+          pk: `MAIL#qingfeng#${outboxDay}`,
+          sk: `${contact}#returned#${id}#1`,
+          entity: 'mail',
+          town: 'qingfeng',
+          date: outboxDay,
+          recipient: contact,
+          purpose: `returned#${id}#1`,
+          kind: 'notice',
+          status: 'recorded',
+          instanceIds: [id],
+          subject: '【退回重报】应急办：每月分析消防安全形势（2022-07），请于2022-08-01前重新报送',
+          text: expect.stringContaining('退回原因：缺少签到表'),
+          html: expect.stringContaining('缺少签到表'),
+        },
+      });
+      expect(items?.[3]?.Put).toEqual({ TableName: 'fireplan-test', Item: { ...marker, entity: 'outbox', town: 'qingfeng' } });
+      expect(ses).toHaveReceivedCommandTimes(SendEmailCommand, 1);
+      expect(ses).toHaveReceivedCommandWith(SendEmailCommand, { Destination: { ToAddresses: [contact] } });
+      expect(dynamo).toHaveReceivedCommandWith(DeleteCommand, { Key: marker });
+    });
+
+    it('tells of a reopen too, under its own purpose', async () => {
+      const accepted = { ...awaiting, review: 'accepted' as const, reviews: [{ report: 1, outcome: 'accepted' as const, on: '2022-07-20', by: 'admin-1' }] };
+      table(accepted);
+      ses.on(SendEmailCommand).resolves({ MessageId: 'm-1' });
+
+      const response = await review('reopen', { version: 1, reason: '抽查发现纪要与实际不符' });
+
+      expect(response.body).toMatchObject({ review: 'returned', notified: [contact] });
+      expect(transactions()[0]?.[2]?.Put?.Item).toMatchObject({ sk: `${contact}#reopened#${id}#2`, subject: expect.stringMatching(/^【重新办理】/) });
+      expect(ses).toHaveReceivedCommandTimes(SendEmailCommand, 1);
+    });
+
+    it('answers a retried return (the same version) with 409, and neither records nor sends a second mail', async () => {
+      const { outbox } = table(awaiting);
+      ses.on(SendEmailCommand).resolves({ MessageId: 'm-1' });
+
+      const first = await review('return', { version: 1, reason: '缺少签到表' });
+      const retried = await review('return', { version: 1, reason: '缺少签到表' });
+
+      expect(first.status).toBe(200);
+      expect(retried).toMatchObject({ status: 409, body: { current: { id, version: 2, review: 'returned' } } });
+      expect(transactions()).toHaveLength(1);
+      expect([...outbox.values()].map((i) => [i['recipient'], i['status']])).toEqual([[contact, 'sent']]);
+      expect(ses).toHaveReceivedCommandTimes(SendEmailCommand, 1);
+    });
+
+    it('answers 409 and sends nothing when a concurrent return won the race: the transaction, intent included, is all or nothing', async () => {
+      table(awaiting);
+      dynamo
+        .on(TransactWriteCommand)
+        .rejects(new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }, { Code: 'ConditionalCheckFailed' }, { Code: 'None' }] }));
+
+      const response = await review('return', { version: 1, reason: '缺少签到表' });
+
+      expect(response.status).toBe(409);
+      expect(ses).not.toHaveReceivedCommand(SendEmailCommand);
+      expect(dynamo).not.toHaveReceivedCommand(UpdateCommand);
+    });
+
+    it('still answers 200 when SES fails: the mail stays in the outbox and the mark stays set for the next follow-up', async () => {
+      const { outbox } = table(awaiting);
+      ses.on(SendEmailCommand).rejects(new TooManyRequestsException({ message: 'Maximum sending rate exceeded', $metadata: {} }));
+
+      const response = await review('return', { version: 1, reason: '缺少签到表' });
+
+      expect(response).toMatchObject({ status: 200, body: { review: 'returned', notified: [contact] } });
+      expect([...outbox.values()].map((i) => i['status'])).toEqual(['retryable']);
+      expect(dynamo).not.toHaveReceivedCommand(DeleteCommand);
+      // Set again after the failure, in case a concurrent review of the town cleared it meanwhile.
+      expect(dynamo).toHaveReceivedCommandWith(PutCommand, { Item: { ...marker, entity: 'outbox', town: 'qingfeng' } });
+    });
+
+    it('tells nobody when the unit has no contact, and says so', async () => {
+      const unreachable = { ...plan, units: plan.units.map((u) => (u.id === 'emergency-office' ? { ...u, contacts: [] } : u)) };
+      table(awaiting, unreachable, 'v1-no-contacts');
+
+      const response = await review('return', { version: 1, reason: '缺少签到表' });
+
+      expect(response).toMatchObject({ status: 200, body: { review: 'returned', notified: [] } });
+      expect(transactions()[0]).toHaveLength(2);
+      expect(ses).not.toHaveReceivedCommand(SendEmailCommand);
+      expect(dynamo).not.toHaveReceivedCommandWith(QueryCommand, { ExpressionAttributeValues: { ':pk': `MAIL#qingfeng#${outboxDay}` } });
+      expect(dynamo).not.toHaveReceivedCommand(PutCommand);
+    });
+
+    it('sends nothing on an accept, and reads no plan for it', async () => {
+      table(awaiting);
+
+      const response = await review('accept', { version: 1 });
+
+      expect(response.status).toBe(200);
+      expect(response.body).not.toHaveProperty('notified');
+      expect(transactions()[0]).toHaveLength(2);
+      expect(dynamo).toHaveReceivedCommandTimes(GetCommand, 1);
+      expect(ses).not.toHaveReceivedCommand(SendEmailCommand);
     });
   });
 

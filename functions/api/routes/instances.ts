@@ -144,6 +144,7 @@ export const returnReport = defineRoute({
   query: noQuery,
   body: returnBody,
   writes: true,
+  sendsMail: true,
 });
 
 export const reopenInstance = defineRoute({
@@ -157,6 +158,7 @@ export const reopenInstance = defineRoute({
   query: noQuery,
   body: reopenBody,
   writes: true,
+  sendsMail: true,
 });
 
 export const instanceRoutes = [listInstances, getInstanceRoute, reportWork, uploadEvidence, acceptReport, returnReport, reopenInstance];

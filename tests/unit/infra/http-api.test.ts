@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RouteSpec, routes } from '../../../functions/api/route-table.ts';
 import { DataTable } from '../../../infra/constructs/data-table.ts';
 import { FireplanFunction } from '../../../infra/constructs/fireplan-function.ts';
+import { MailSending } from '../../../infra/constructs/mail-sending.ts';
 import {
   ACCESS_LOG_FIELDS,
   CONSOLE_ORIGIN_PARAMETER,
@@ -161,6 +162,33 @@ describe('route functions', () => {
     const env = (s.resources[fnId]?.Properties?.Environment as { Variables: Record<string, Json> }).Variables;
     expect(env.MAIL_FROM).toBeUndefined();
     expect(env.EVIDENCE_BUCKET).toEqual({ Ref: ids.evidenceBucket });
+  });
+
+  it('ReviewWork, whose return and reopen tell the unit, may send mail through the identity and configuration set only; no other route function may', () => {
+    const byEntry = functionsByEntry(s.resources);
+    const senders: string[] = [];
+    for (const [functionId, specs] of groupByFunction(routes)) {
+      const fnId = byEntry[(specs[0] as RouteSpec).entry] as string;
+      const env = (s.resources[fnId]?.Properties?.Environment as { Variables: Record<string, Json> }).Variables;
+      const statements = statementsOfRole(s.resources, refTarget(s.resources[fnId]?.Properties?.Role as Json) as string);
+      const ses = statements.filter((st) => actionsOf([st]).some((a) => a.startsWith('ses:')));
+      const sends = specs.some((r) => r.sendsMail);
+      expect(env.MAIL_FROM !== undefined, functionId).toBe(sends);
+      if (!sends) {
+        expect(ses, functionId).toEqual([]);
+        continue;
+      }
+      senders.push(functionId);
+      expect(env.MAIL_FROM).toEqual({ Ref: 'MailFrom' });
+      expect(refTarget(env.MAIL_CONFIGURATION_SET)).toMatch(/^MailConfigurationSet/);
+      expect(actionsOf(ses).sort()).toEqual(['ses:SendEmail', 'ses:SendRawEmail']);
+      const resources = ses.flatMap(resourcesOf).map((r) => JSON.stringify(r));
+      expect(resources).toHaveLength(2);
+      expect(resources.some((r) => r.includes(':identity/') && r.includes('{"Ref":"MailFrom"}'))).toBe(true);
+      expect(resources.some((r) => r.includes(':configuration-set/') && r.includes('MailConfigurationSet'))).toBe(true);
+    }
+    expect(senders).toContain('ReviewWork');
+    expect(routes.filter((r) => r.functionId === 'ReviewWork' && r.sendsMail).map((r) => r.routeKey)).toEqual(['POST /instances/{id}/return', 'POST /instances/{id}/reopen']);
   });
 
   it('give the evidence bucket to ReportWork only, and table writes only to functions with a writing route', () => {
@@ -405,12 +433,13 @@ describe('the template', () => {
 // ---------------------------------------------------------------------------------------------
 // The construct on its own
 
-/** A stack with the table and the API on the given route table, without bundling. */
-function apiStack(routeTable: readonly RouteSpec[]): { stack: Stack; api: FireplanHttpApi; template: Template } {
+/** A stack with the table, mail sending (unless `mail: false`) and the API on the given route table, without bundling. */
+function apiStack(routeTable: readonly RouteSpec[], options: { mail?: boolean } = {}): { stack: Stack; api: FireplanHttpApi; template: Template } {
   const app = new App({ builtinCloudFormationValidation: false, context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, 'ApiOnly');
   const data = new DataTable(stack, 'Data');
-  const api = new FireplanHttpApi(stack, 'Api', { table: data.table, routes: routeTable, functionScope: stack });
+  const mail = options.mail === false ? undefined : new MailSending(stack, 'Mail');
+  const api = new FireplanHttpApi(stack, 'Api', { table: data.table, routes: routeTable, functionScope: stack, ...(mail ? { mail } : {}) });
   return { stack, api, template: Template.fromStack(stack) };
 }
 
@@ -454,6 +483,12 @@ describe('FireplanHttpApi', () => {
     expect(() => apiStack([...routes, ...routes])).toThrow(/twice/);
     expect(() => apiStack([{ ...readRoute, routeKey: 'ANY /towns' }])).toThrow(/METHOD one of/);
     expect(() => apiStack([{ ...readRoute, entry: 'functions/handlers/nope.ts' }])).toThrow(/does not exist/);
+  });
+
+  it('refuses a route that sends mail without the mail prop, and builds one that sends none without it', () => {
+    expect(() => apiStack(routes, { mail: false })).toThrow(/'POST \/instances\/\{id\}\/return', 'POST \/instances\/\{id\}\/reopen' send mail: give the API the mail prop/);
+    const { template } = apiStack([readRoute], { mail: false });
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', 1);
   });
 
   it('parses route keys, refusing ANY, OPTIONS and malformed ones', () => {
