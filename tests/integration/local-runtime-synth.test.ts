@@ -56,7 +56,7 @@ describe('the template the local runtime runs', () => {
 
     expect(synthesized).toBe(true);
     expect(template.Resources).toBeTypeOf('object');
-    expect(runtime.template.stateMachines.map((sm) => sm.name).sort()).toEqual(['AnnualEvaluation', 'DailyFollowUp', 'MonthlyReport', 'PeriodOpening']);
+    expect(runtime.template.stateMachines.map((sm) => sm.name).sort()).toEqual(['AnnualEvaluation', 'DailyFollowUp', 'KeyDateAlerts', 'MonthlyReport', 'PeriodOpening', 'QuarterlyExposure', 'RecruitmentCheck']);
     for (const sm of runtime.template.stateMachines) {
       expect(sm.tasks.every((t) => t.target.kind === 'lambda' || t.target.kind === 'sqs-send')).toBe(true);
     }
