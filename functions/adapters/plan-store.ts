@@ -10,7 +10,7 @@ import { decodeCursor, encodeCursor, type Page } from '../api/pagination.ts';
 import { actorOf, auditPut } from './audit-log.ts';
 import type { Principal } from './auth.ts';
 import { documentClient } from './aws-clients.ts';
-import { call, instanceItem, instanceKey, instancePut, MAX_TRANSACTION_ITEMS, queryAll, TABLE, toRecord, townPk, transact, type TransactItem } from './table.ts';
+import { calendarOverrideItem, calendarOverrideKey, call, instanceItem, instanceKey, instancePut, MAX_TRANSACTION_ITEMS, queryAll, TABLE, toRecord, townPk, transact, type TransactItem } from './table.ts';
 
 /**
  * The town's plan as the API edits it (docs/api-plan-edits.md). The town record
@@ -201,7 +201,7 @@ export interface Change {
   activate?: Activation;
   audit: AuditEntry;
   instances?: InstanceChanges;
-  /** The national set of calendar overrides read by every workflow (table.ts, putCalendarOverride). */
+  /** The town's entries in the set of overrides ResolveDay reads (table.ts, calendarOverrideItem). */
   calendar?: { put?: CalendarOverride[]; remove?: string[] };
 }
 
@@ -276,13 +276,13 @@ function instanceTransactItems(changes: InstanceChanges): TransactItem[] {
   return items;
 }
 
-function calendarItems(calendar: Change['calendar']): TransactItem[] {
+function calendarItems(town: string, calendar: Change['calendar']): TransactItem[] {
   const items: TransactItem[] = [];
   for (const override of calendar?.put ?? []) {
-    items.push({ Put: { TableName: TABLE, Item: { pk: 'CALENDAR', sk: `DAY#${override.date}`, entity: 'calendar-override', date: override.date, work: override.work, name: override.name } } });
+    items.push({ Put: { TableName: TABLE, Item: calendarOverrideItem(town, override) } });
   }
   for (const date of calendar?.remove ?? []) {
-    const remove: DeleteCommandInput = { TableName: TABLE, Key: { pk: 'CALENDAR', sk: `DAY#${date}` } };
+    const remove: DeleteCommandInput = { TableName: TABLE, Key: calendarOverrideKey(town, date) };
     items.push({ Delete: remove as TransactItem['Delete'] });
   }
   return items;
@@ -301,7 +301,7 @@ export async function commit(change: Change): Promise<{ revision: number; planVe
   items.push(auditPut(change.audit));
   const instanceCount = change.instances ? instanceWrites(change.instances) : 0;
   if (change.instances) items.push(...instanceTransactItems(change.instances));
-  items.push(...calendarItems(change.calendar));
+  items.push(...calendarItems(state.town, change.calendar));
   if (items.length > MAX_TRANSACTION_ITEMS) {
     throw new ConflictError(
       `this change needs ${items.length} writes (${instanceCount} of them to open instances), more than one transaction takes (${MAX_TRANSACTION_ITEMS}); ` +

@@ -98,22 +98,34 @@ export async function putTownPlan(plan: Plan, planVersion: string): Promise<void
   const record: TownRecord = { town, name: plan.town.name, planId: plan.id, planVersion };
   await call('put town', () => documentClient.send(new PutCommand({ TableName: TABLE, Item: { pk: townPk(town), sk: 'TOWN', entity: 'town', ...record } })));
   await call('register town', () => documentClient.send(new PutCommand({ TableName: TABLE, Item: { pk: 'TOWNS', sk: `TOWN#${town}`, entity: 'town-ref', town } })));
-  for (const override of plan.calendar.overrides) await putCalendarOverride(override);
+  for (const override of plan.calendar.overrides) await putCalendarOverride(town, override);
 }
 
-// The working-day calendar's overrides. Holidays and make-up days are national facts (the State
-// Council's schedule for a year the holiday data does not have yet), so there is one set for all
-// towns: every workflow decides "is today a working day" with it before it looks at any town.
+// The working-day calendar's overrides. Each town's holidays and make-up days are its plan's
+// (`calendar.overrides`), and every per-town step judges days by its plan's calendar. ResolveDay,
+// which decides once for all towns whether a workflow runs today, also needs them: a day is worth a
+// run when it is a working day nationally or when any town has declared it one. So each town's
+// overrides are also kept under `CALENDAR`, one item per town and day: a town's admin adds or
+// removes its own, never another town's.
 
-export async function putCalendarOverride(override: CalendarOverride): Promise<void> {
-  await call('put calendar override', () =>
-    documentClient.send(new PutCommand({ TableName: TABLE, Item: { pk: 'CALENDAR', sk: `DAY#${override.date}`, entity: 'calendar-override', ...override } })),
-  );
+export const calendarOverrideKey = (town: string, date: string) => ({ pk: 'CALENDAR', sk: `DAY#${date}#${town}` });
+
+export function calendarOverrideItem(town: string, override: CalendarOverride): Record<string, unknown> {
+  return { ...calendarOverrideKey(town, override.date), entity: 'calendar-override', town, date: override.date, work: override.work, name: override.name };
 }
 
-export async function listCalendarOverrides(): Promise<CalendarOverride[]> {
+export async function putCalendarOverride(town: string, override: CalendarOverride): Promise<void> {
+  await call('put calendar override', () => documentClient.send(new PutCommand({ TableName: TABLE, Item: calendarOverrideItem(town, override) })));
+}
+
+export interface TownCalendarOverride extends CalendarOverride {
+  town: string;
+}
+
+/** Every town's overrides (ResolveDay): one query of the `CALENDAR` partition. */
+export async function listCalendarOverrides(): Promise<TownCalendarOverride[]> {
   const items = await queryAll({ TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'CALENDAR' } });
-  return items.map((i) => ({ date: String(i['date']), work: i['work'] === true, name: String(i['name']) }));
+  return items.map((i) => ({ town: String(i['town']), date: String(i['date']), work: i['work'] === true, name: String(i['name']) }));
 }
 
 export async function listTowns(): Promise<string[]> {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { changedFields } from '../core/audit.ts';
-import { WorkCalendar } from '../core/calendar.ts';
+import { planCalendar } from '../core/schedule.ts';
 import { localDate, type IsoDate } from '../core/dates.ts';
 import { ConflictError } from '../core/errors.ts';
 import type { InstanceRecord } from '../core/instance.ts';
@@ -20,7 +20,6 @@ import {
   getActivePlan,
   getInstance,
   intentPut,
-  listCalendarOverrides,
   listIntents,
   markUndelivered,
   saveInstance,
@@ -44,7 +43,6 @@ import {
  */
 
 const env = loadEnv(z.object({ CONSOLE_URL: z.url().default('https://fireplan.example.org') }));
-const stateCouncil = new WorkCalendar();
 
 function currentOf(record: InstanceRecord) {
   return { id: record.id, version: record.version, review: reviewStageOf(record), completedOn: record.completedOn };
@@ -81,8 +79,8 @@ interface PreparedNotice {
 /** The mail of a return or reopen, decided before the write, as the outbox items to write with it. */
 async function prepareNotice(next: InstanceRecord, today: IsoDate): Promise<PreparedNotice> {
   const { plan } = await getActivePlan(next.town);
-  // The calendar the workflows run by (ResolveDay's): the State Council's, with the stored overrides.
-  const calendar = stateCouncil.withOverrides(await listCalendarOverrides());
+  // The town's calendar: its next working day is the next day its follow-up runs.
+  const calendar = planCalendar(plan);
   const notice = reviewNotice({ plan, today, consoleUrl: env.CONSOLE_URL }, next, calendar);
   const date = calendar.addWorkdays(today, 1);
   const shard = followUpShardOf(next.town);

@@ -344,12 +344,12 @@ describe('units', () => {
 });
 
 describe('calendar overrides and key dates', () => {
-  it('a declared holiday reschedules open instances and is written to the national set; removing it puts both back', async () => {
+  it("a declared holiday reschedules open instances and is written to the town's entries of the set ResolveDay reads; removing it puts both back", async () => {
     const put = await api('PUT /calendar/overrides/{id}', { id: '2022-06-30', body: { work: false, name: '镇里临时放假', reason }, as: admin(), at: '2022-06-15' });
 
     expect(put).toMatchObject({ status: 200, body: { item: { date: '2022-06-30', work: false, version: 1 } } });
     expect(await table.getInstance(analysis('emergency-office'))).toMatchObject({ dueOn: '2022-07-01' });
-    expect(await table.listCalendarOverrides()).toEqual([{ date: '2022-06-30', work: false, name: '镇里临时放假' }]);
+    expect(await table.listCalendarOverrides()).toEqual([{ town, date: '2022-06-30', work: false, name: '镇里临时放假' }]);
 
     const again = await api('PUT /calendar/overrides/{id}', { id: '2022-06-30', body: { work: false, name: '重复', reason }, as: admin(), at: '2022-06-15' });
     const removed = await api('DELETE /calendar/overrides/{id}', { id: '2022-06-30', body: { version: 1, reason }, as: admin(), at: '2022-06-16' });
