@@ -3,7 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { z } from 'zod';
 import type { RouteSpec } from '../api/route-spec.ts';
-import { ConflictError, FireplanError, ForbiddenError, InvalidInputError, NotFoundError, UnauthorizedError, ValidationError } from '../core/errors.ts';
+import { ConflictError, FireplanError, ForbiddenError, InvalidInputError, NotFoundError, StorageError, UnauthorizedError, ValidationError } from '../core/errors.ts';
 import { zodProblems } from '../core/plan-parse.ts';
 import { principalOf, requireRole, type Principal } from './auth.ts';
 import { logger } from './logger.ts';
@@ -82,8 +82,23 @@ export function httpStatusOf(error: unknown): number {
   return 500;
 }
 
+/**
+ * A start key DynamoDB refuses (outside the query's range, of the wrong type, with missing or extra
+ * attributes) can only come from a cursor the API never gave out: a cursor is bound to its list and
+ * partition, but not signed, so a client can forge one that passes those checks. It is the
+ * client's 400, not a 500.
+ */
+function refusedCursor(error: unknown, event: APIGatewayProxyEventV2 | undefined): boolean {
+  if (!(error instanceof StorageError) || event?.queryStringParameters?.['cursor'] === undefined) return false;
+  const cause = error.cause;
+  return cause instanceof Error && cause.name === 'ValidationException' && /starting key|start key|key element does not match the schema/i.test(cause.message);
+}
+
 const httpErrors: MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> = {
   onError: async (request) => {
+    if (refusedCursor(request.error, request.event)) {
+      request.error = new InvalidInputError('query', [{ path: 'cursor', message: 'not a cursor this API gave out' }], { cause: request.error });
+    }
     const status = httpStatusOf(request.error);
     if (status >= 500) {
       logger.error('request failed', { error: request.error });

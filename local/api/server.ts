@@ -222,6 +222,17 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       sendJson(response, 500, { message: 'Internal Server Error' }, corsHeaders(options, request));
     });
   });
+  // A request Node's parser refuses before any handler sees it (a request line or headers over its
+  // 16 KiB limit, a malformed request) is answered in JSON with a message too, as every other error.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const [status, message] = error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : [400, 'Bad Request'];
+    const text = JSON.stringify({ message });
+    socket.end(`HTTP/1.1 ${status} ${message}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
