@@ -376,6 +376,9 @@ function periods(before: Plan, after: Plan, record: InstanceRecord): [Period, Pe
       return k0 && k1 && wantsKeyDate(now, k1.id) ? [keyDatePeriod(k0), keyDatePeriod(k1)] : undefined;
     }
     case 'event':
+      // An instance opened for a recorded fire or hazard (`<day>~<ref>`) keeps the dates it was
+      // given from that record (a hazard's deadline, a listing's own deadline): edit the record.
+      if (record.periodId.includes('~')) return undefined;
       return [eventPeriod(record.periodId), eventPeriod(record.periodId)];
     default:
       return undefined;

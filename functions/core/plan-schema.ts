@@ -259,6 +259,16 @@ export const planSchema = z
         .min(0)
         .max(60)
         .meta({ description: 'A duty opened late (the plan took effect mid-period) still gets this many working days before it is due.' }),
+      keyDateAlertWorkdays: z
+        .number()
+        .int()
+        .min(1)
+        .max(30)
+        .default(5)
+        .meta({
+          description:
+            'Working days before the first day of each key date (calendar.keyDates) on which every unit gets its risk alert (风险提示, item 9); counted back over working days only, so it never falls on a rest day. Default 5.',
+        }),
     }),
     scoring: scoringSchema,
     ladders: z.record(slug, ladderSchema),

@@ -74,6 +74,21 @@ describe('editing a duty', () => {
   });
 });
 
+describe('an event duty edited while a recorded fire or hazard has an instance of it', () => {
+  it('keeps the dates that instance was given from its record (a hazard deadline), and does not fail on its `<day>~<ref>` period', () => {
+    const before = buildPlan({ duties: [dutyInput({ id: 'listed-supervision', cadence: 'event', event: 'major-hazard', owners: ['emergency-office'], due: { from: 'start', workdays: 30 } })] });
+    const duty = before.duties[0]!;
+    const unit = before.units.find((u) => u.id === 'emergency-office')!;
+    const schedule = scheduleFor(before, planCalendar(before), duty, { id: '2022-06-22~hz-20220622-0a1b2c3d', cadence: 'event', starts: '2022-06-22', ends: '2022-06-22' });
+    const listed = { ...newInstance(before, 'v1', duty, unit, schedule), dueOn: '2022-09-30' };
+
+    const { plan: after } = editDuty(before, 'listed-supervision', { due: { from: 'start', days: 0, workdays: 10, restDay: 'next' } });
+    const changes = instanceChanges(before, after, 'r1', [listed], '2022-07-01');
+
+    expect(changes).toEqual({ updated: [], moved: [], opened: [] });
+  });
+});
+
 describe('what an edit does to the instances', () => {
   const today = '2022-06-15';
   const moveDueEarlier = { due: { from: 'end' as const, days: -10, workdays: 0, restDay: 'next' as const } };

@@ -210,7 +210,13 @@ describe('DailyFollowUp', () => {
 describe.each([
   ['MonthlyReport', 'firstWorkdayOfMonth'],
   ['AnnualEvaluation', 'lastWorkdayOfYear'],
+  ['KeyDateAlerts', 'workday'],
+  ['RecruitmentCheck', 'firstWorkdayOfMonth'],
+  ['QuarterlyExposure', 'lastWorkdayOfQuarter'],
 ])('%s', (workflow, flag) => {
+  // The per-town task of the workflow: its own name, but for RecruitmentCheck's CheckRecruitment and QuarterlyExposure's DraftExposure.
+  const task = ({ RecruitmentCheck: 'CheckRecruitment', QuarterlyExposure: 'DraftExposure' } as Record<string, string>)[workflow] ?? workflow;
+
   it(`does nothing unless ${flag}`, async () => {
     const r = await run(workflow, { scheduledTime: SCHEDULED }, { ResolveDay: async () => day({ [flag]: false }) });
     expect(r.error).toBeUndefined();
@@ -224,13 +230,13 @@ describe.each([
       {
         ResolveDay: async () => day({ [flag]: true }),
         ListTowns: async () => ({ towns: ['qingfeng', 'linjiang'] }),
-        [workflow]: async (e) => ({ ...(e as object), sent: 1 }),
+        [task]: async (e) => ({ ...(e as object), sent: 1 }),
       },
     );
     expect(r.error).toBeUndefined();
     expect(r.calls.ResolveDay).toEqual([{ scheduledTime: SCHEDULED }]);
     expect(r.calls.ListTowns).toEqual([{ date: '2022-06-01' }]);
-    expect(r.calls[workflow]).toEqual([
+    expect(r.calls[task]).toEqual([
       { town: 'qingfeng', date: '2022-06-01' },
       { town: 'linjiang', date: '2022-06-01' },
     ]);
