@@ -40,7 +40,7 @@ const WORKFLOW_HANDLERS = {
 /** Every function: the workflows' and one per function id of the route table. */
 const HANDLERS: Record<string, string> = { ...WORKFLOW_HANDLERS, ...Object.fromEntries(routes.map((r) => [r.entry, r.functionId])) };
 /** The workflow functions that send digests, reports and alerts, and ReviewWork, whose return and reopen tell the unit. */
-const MAIL_SENDERS = ['FollowUp', 'MonthlyReport', 'AnnualEvaluation', 'CheckRecruitment', 'KeyDateAlerts', 'ReviewWork'];
+const MAIL_SENDERS = ['FollowUp', 'MonthlyReport', 'AnnualEvaluation', 'CheckRecruitment', 'KeyDateAlerts', 'ReviewWork', 'Incidents'];
 
 /** docs/architecture.md, "Schedules". */
 const SCHEDULE_TABLE: { expression: string; workflow: string; input: Record<string, string> }[] = [
