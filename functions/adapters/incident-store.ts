@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { BatchGetCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { decodeCursor, encodeCursor, type Page } from '../api/pagination.ts';
 import { NotFoundError, StorageError } from '../core/errors.ts';
@@ -51,6 +52,27 @@ export function counterPut(town: string, previous: number, next: number): Transa
         : { ConditionExpression: 'n = :previous', ExpressionAttributeValues: { ':previous': previous } }),
     },
   };
+}
+
+/**
+ * What a fire is known by besides its number: its day and its place (spaces and case aside). A
+ * request sent again after a lost answer finds it taken, so a retry never records a second fire nor
+ * mails its owners twice.
+ */
+export function incidentFingerprintKey(town: string, occurredOn: string, place: string): { pk: string; sk: string } {
+  const normalized = place.normalize('NFKC').replace(/\s+/g, '').toLowerCase();
+  return { pk: townPk(town), sk: `INCIDENT-AT#${occurredOn}#${createHash('sha256').update(normalized).digest('hex').slice(0, 24)}` };
+}
+
+export function incidentFingerprintPut(town: string, occurredOn: string, place: string, id: string): TransactItem {
+  return { Put: { TableName: TABLE, Item: { ...incidentFingerprintKey(town, occurredOn, place), entity: 'incident-fingerprint', incident: id }, ConditionExpression: 'attribute_not_exists(pk)' } };
+}
+
+/** The incident already recorded for a day and place, if any. */
+export async function incidentAt(town: string, occurredOn: string, place: string): Promise<string | undefined> {
+  const result = await call('get incident fingerprint', () => documentClient.send(new GetCommand({ TableName: TABLE, Key: incidentFingerprintKey(town, occurredOn, place), ConsistentRead: true })));
+  const id = result.Item?.['incident'];
+  return typeof id === 'string' ? id : undefined;
 }
 
 /** A new incident: written only if no incident has its number. */

@@ -33,7 +33,19 @@ import {
 import { actorOf, auditPut } from '../adapters/audit-log.ts';
 import { requireTown, type Principal } from '../adapters/auth.ts';
 import { loadEnv } from '../adapters/env.ts';
-import { counterPut, getIncident, getInstances, incidentPut, lastIncidentNumber, listAllIncidents, listIncidents, newIncidentPut, newInstancePut } from '../adapters/incident-store.ts';
+import {
+  counterPut,
+  getIncident,
+  getInstances,
+  incidentAt,
+  incidentFingerprintPut,
+  incidentPut,
+  lastIncidentNumber,
+  listAllIncidents,
+  listIncidents,
+  newIncidentPut,
+  newInstancePut,
+} from '../adapters/incident-store.ts';
 import { logger } from '../adapters/logger.ts';
 import { deliver } from '../adapters/mailer.ts';
 import { httpRouter, route } from '../adapters/middleware.ts';
@@ -148,6 +160,14 @@ const record = route(recordRoute, async ({ body, receivedAt, principal, requestI
   const town = principal.town;
   const ctx = await contextOf(town, principal, receivedAt);
   checkIncident(body, ctx);
+  const recorded = async () => {
+    const existing = await incidentAt(town, body.occurredOn, body.place);
+    return existing === undefined
+      ? undefined
+      : new ConflictError(`a fire at ${body.place} on ${body.occurredOn} is already recorded as ${existing}: read it, or name the place differently if this is another fire`, { current: { id: existing } });
+  };
+  const already = await recorded();
+  if (already) throw already;
   for (let attempt = 1; ; attempt += 1) {
     const last = await lastIncidentNumber(town);
     const id = incidentId(last + 1);
@@ -156,6 +176,7 @@ const record = route(recordRoute, async ({ body, receivedAt, principal, requestI
     const items: TransactItem[] = [
       counterPut(town, last, last + 1),
       newIncidentPut(incident),
+      incidentFingerprintPut(town, body.occurredOn, body.place, id),
       ...instances.map(newInstancePut),
       auditPut({
         town,
@@ -172,9 +193,14 @@ const record = route(recordRoute, async ({ body, receivedAt, principal, requestI
     checkSize(items, '');
     try {
       await transact('record incident', items, (failed) =>
-        failed.some((i) => i <= 1) ? new NumberTaken() : new ConflictError(`an instance of incident ${id} exists already`, { current: { id } }),
+        failed.some((i) => i <= 1)
+          ? new NumberTaken()
+          : failed.includes(2)
+            ? new ConflictError(`a fire at ${body.place} on ${body.occurredOn} is already recorded`, { current: {} })
+            : new ConflictError(`an instance of incident ${id} exists already`, { current: { id } }),
       );
     } catch (error) {
+      if (error instanceof ConflictError && (error.current as { id?: string } | undefined)?.id === undefined) throw (await recorded()) ?? error;
       if (error instanceof NumberTaken && attempt < NUMBER_ATTEMPTS) continue;
       if (error instanceof NumberTaken) throw new ConflictError('other incidents were recorded at the same moment: send it again', { current: { lastNumber: last } });
       throw error;

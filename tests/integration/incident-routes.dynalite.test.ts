@@ -42,7 +42,7 @@ const fatal = {
   socialImpact: 'minor',
   description: '一楼电动自行车充电起火，造成1人死亡、2人受伤。',
 };
-const minor = { ...fatal, casualties: { deaths: 0, injuries: 1 }, description: '厨房油锅起火，1人轻伤。' };
+const minor = { ...fatal, place: '青峰镇某村民家中厨房', casualties: { deaths: 0, injuries: 1 }, description: '厨房油锅起火，1人轻伤。' };
 const closeBody = (version: number, overrides: Record<string, unknown> = {}) => ({
   version,
   findings: '建设单位擅自改变使用性质；物业未落实消防安全管理责任。',
@@ -209,6 +209,20 @@ describe('POST /incidents', () => {
     expect(ids).toContain(investigationId('police-station', 'fire-2'));
     expect(ids).toContain(investigationId('police-station', 'fire-1'));
     expect(ids).toHaveLength(8);
+  });
+
+  it('answers the same fire sent again (a retry after a lost answer) with 409 naming the fire: no second incident, no second mail', async () => {
+    const first = await record(fatal);
+    const mailed = (await env.mailbox.messages()).length;
+    const before = await snapshot();
+
+    const again = await record({ ...fatal, place: ` ${fatal.place} ` });
+
+    expect(first.status).toBe(201);
+    expect(again).toMatchObject({ status: 409, body: { current: { id: 'fire-1' } } });
+    expect(String(again.body['message'])).toMatch(/already recorded as fire-1/);
+    expect(await snapshot()).toEqual(before);
+    expect(await env.mailbox.messages()).toHaveLength(mailed);
   });
 
   it('gives two fires recorded at the same moment two numbers: the one that loses the race takes the next', async () => {
