@@ -1,4 +1,4 @@
-import type { AuditActor, AuditEntry } from '../core/audit.ts';
+import { changedFields, type AuditActor, type AuditEntry } from '../core/audit.ts';
 import type { Principal } from './auth.ts';
 import { decodeCursor, encodeCursor, type Page } from '../api/pagination.ts';
 import { queryPage, TABLE, type TransactItem } from './table.ts';
@@ -24,6 +24,29 @@ export function auditPut(entry: AuditEntry): TransactItem {
       ConditionExpression: 'attribute_not_exists(pk)',
     },
   };
+}
+
+/**
+ * The put of the entry of a change a request makes, at the request's instant and by its principal:
+ * the fields that differ between `before` and `after` (`changedFields`), or either whole when it is
+ * null (the item did not exist before, or no longer does).
+ */
+export function auditChange(principal: Principal, requestId: string, receivedAt: Date, action: string, target: string, before: unknown, after: unknown, reason?: string): TransactItem {
+  const changes =
+    before === null || after === null
+      ? { before: before as AuditEntry['before'], after: after as AuditEntry['after'] }
+      : changedFields(before as Record<string, unknown>, after as Record<string, unknown>);
+  return auditPut({
+    town: principal.town,
+    at: receivedAt.toISOString(),
+    actor: actorOf(principal),
+    action,
+    target,
+    before: changes.before,
+    after: changes.after,
+    ...(reason === undefined ? {} : { reason }),
+    requestId,
+  });
 }
 
 export interface AuditFilter {

@@ -5,7 +5,7 @@ import { NotFoundError, StorageError } from '../core/errors.ts';
 import { incidentNumber, type IncidentRecord } from '../core/incidents.ts';
 import type { InstanceRecord } from '../core/instance.ts';
 import { documentClient } from './aws-clients.ts';
-import { call, instanceItem, instanceKey, queryAll, queryPage, TABLE, toRecord, townPk, type TransactItem } from './table.ts';
+import { call, instanceKey, queryAll, queryPage, TABLE, toRecord, townPk, type TransactItem } from './table.ts';
 
 /**
  * Fire incidents in the table, in their town's partition:
@@ -91,11 +91,6 @@ export function incidentPut(record: IncidentRecord): TransactItem {
       ExpressionAttributeValues: { ':v': record.version },
     },
   };
-}
-
-/** A new duty instance of an incident's chain, for the incident's transaction: written only if it does not exist. */
-export function newInstancePut(record: InstanceRecord): TransactItem {
-  return { Put: { TableName: TABLE, Item: instanceItem(record), ConditionExpression: 'attribute_not_exists(pk)' } };
 }
 
 export async function getIncident(town: string, id: string): Promise<IncidentRecord> {

@@ -6,7 +6,7 @@ import { sesClient } from './aws-clients.ts';
 import { z } from 'zod';
 import { loadEnv } from './env.ts';
 import { logger } from './logger.ts';
-import { listIntents, recordIntent, settleIntent, startSending } from './table.ts';
+import { clearUndelivered, intentPut, listIntents, markUndelivered, recordIntent, settleIntent, startSending, undeliveredPut, type TransactItem } from './table.ts';
 
 export interface Outgoing {
   town: string;
@@ -104,4 +104,54 @@ export async function deliver(town: string, date: string): Promise<Deliveries> {
   }
   if (throttled) throw new EmailThrottledError(`SES throttled mail of ${town} on ${date}`, { cause: throttled });
   return tally;
+}
+
+/**
+ * The notices a request tells, as the items of its transaction: one outbox intent per mail in the
+ * outbox of `date` (the next follow-up's, which delivers them should the request fail to), and the
+ * town's undelivered mark; nothing when there is no mail. `deliverNow` sends them once written.
+ */
+export function noticeItems(
+  town: string,
+  outbox: { date: string; shard: number },
+  purpose: string,
+  mails: readonly { to: string; content: EmailContent; instanceIds: string[] }[],
+): TransactItem[] {
+  if (mails.length === 0) return [];
+  const intents = mails.map((mail) =>
+    intentPut({
+      town,
+      date: outbox.date,
+      recipient: mail.to,
+      purpose,
+      kind: 'notice',
+      subject: mail.content.subject,
+      text: mail.content.text,
+      html: mail.content.html,
+      instanceIds: mail.instanceIds,
+    }),
+  );
+  return [...intents, undeliveredPut(outbox.date, outbox.shard, town)];
+}
+
+/**
+ * Sends now the mail a request recorded in its outbox day (`date`, the next follow-up's) with the
+ * town's undelivered mark: the mark is cleared once nothing of the day is left to send. When SES
+ * fails the request still succeeds: the mark is (re)set (a concurrent request of the same town may
+ * have cleared it) and the next follow-up delivers the mail first. `what` names the mail in the
+ * log (`an incident`), `context` says which.
+ */
+export async function deliverNow(town: string, outbox: { date: string; shard: number }, what: string, context: Record<string, unknown>): Promise<void> {
+  try {
+    await deliver(town, outbox.date);
+    const left = (await listIntents(town, outbox.date)).some((i) => i.status === 'recorded' || i.status === 'retryable');
+    if (!left) await clearUndelivered(outbox.date, outbox.shard, town);
+  } catch (error) {
+    logger.warn(`the mail of ${what} was not delivered: the next follow-up delivers it`, { town, date: outbox.date, ...context, error });
+    try {
+      await markUndelivered(outbox.date, outbox.shard, town);
+    } catch (again) {
+      logger.error('could not set the undelivered mark again', { town, date: outbox.date, ...context, error: again });
+    }
+  }
 }

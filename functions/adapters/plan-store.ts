@@ -10,7 +10,7 @@ import { decodeCursor, encodeCursor, type Page } from '../api/pagination.ts';
 import { actorOf, auditPut } from './audit-log.ts';
 import type { Principal } from './auth.ts';
 import { documentClient } from './aws-clients.ts';
-import { calendarOverrideItem, calendarOverrideKey, call, instanceItem, instanceKey, instancePut, MAX_TRANSACTION_ITEMS, queryAll, TABLE, toRecord, townPk, transact, type TransactItem } from './table.ts';
+import { calendarOverrideItem, calendarOverrideKey, call, instanceKey, instancePut, MAX_TRANSACTION_ITEMS, newInstancePut, queryAll, TABLE, toRecord, townPk, transact, type TransactItem } from './table.ts';
 
 /**
  * The town's plan as the API edits it (docs/api-plan-edits.md). The town record
@@ -268,11 +268,9 @@ function instanceTransactItems(changes: InstanceChanges): TransactItem[] {
   for (const { from, to } of changes.moved) {
     const remove: DeleteCommandInput = { TableName: TABLE, Key: instanceKey(from.id), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': from.version } };
     items.push({ Delete: remove as TransactItem['Delete'] });
-    items.push({ Put: { TableName: TABLE, Item: instanceItem({ ...to, version: from.version + 1 }), ConditionExpression: 'attribute_not_exists(pk)' } });
+    items.push(newInstancePut({ ...to, version: from.version + 1 }));
   }
-  for (const record of changes.opened) {
-    items.push({ Put: { TableName: TABLE, Item: instanceItem(record), ConditionExpression: 'attribute_not_exists(pk)' } });
-  }
+  for (const record of changes.opened) items.push(newInstancePut(record));
   return items;
 }
 

@@ -207,6 +207,11 @@ export async function saveInstance(record: InstanceRecord, alsoWrite: TransactIt
   }
 }
 
+/** The put of a new instance, for a transaction: written only if it does not exist yet. */
+export function newInstancePut(record: InstanceRecord): TransactItem {
+  return { Put: { TableName: TABLE, Item: instanceItem(record), ConditionExpression: 'attribute_not_exists(pk)' } };
+}
+
 /** The conditional put of an instance's next version, for a transaction. */
 export function instancePut(record: InstanceRecord): TransactItem & { Put: NonNullable<TransactItem['Put']> } {
   const next = { ...record, version: record.version + 1 };

@@ -1,6 +1,6 @@
 import { localDate, type IsoDate } from './dates.ts';
 import { exposureStatusLabel, quarterLabel, type ExposureList } from './exposure.ts';
-import { categoryLabel, gradeLabel, plantMeasureLabel, selfBuiltProblemLabel, type HazardRecord } from './hazards.ts';
+import { categoryLabel, gradeLabel, plantMeasureLabel, selfBuiltProblemLabel, type HazardContact, type HazardRecord } from './hazards.ts';
 import { unitName } from './messages.ts';
 import type { Plan } from './plan-schema.ts';
 import { selfBuiltUseLabel, type SelfBuiltHouse } from './self-built-houses.ts';
@@ -42,6 +42,16 @@ export const CONTACT_COLUMNS = [
   { header: '联系人', width: 10 },
   { header: '联系电话', width: 16 },
 ] as const satisfies readonly WorkbookColumn[];
+
+/** A ledger's columns, with the contact's (personal data) at the end when they are asked for. */
+function withContactColumns(columns: readonly WorkbookColumn[], withContacts: boolean): readonly WorkbookColumn[] {
+  return withContacts ? [...columns, ...CONTACT_COLUMNS] : columns;
+}
+
+/** The cells of CONTACT_COLUMNS. */
+function contactCells(contact: HazardContact | null | undefined): string[] {
+  return [contact?.name ?? '', contact?.phone ?? ''];
+}
 
 export const HOUSE_COLUMNS = [
   { header: '序号', width: 6 },
@@ -97,7 +107,7 @@ export function hazardRow(plan: Plan, h: HazardRecord, n: number, withContacts: 
     h.closure ? h.closure.note : '',
     h.instanceId,
   ];
-  if (withContacts) row.push(h.contact?.name ?? '', h.contact?.phone ?? '');
+  if (withContacts) row.push(...contactCells(h.contact));
   return row;
 }
 
@@ -122,7 +132,7 @@ export async function hazardLedgerWorkbook({ plan, hazards, filters, madeAt, wit
         name: '火灾隐患台账',
         title: `${plan.town.name}火灾隐患整改台账 · ${plan.title.zh}（${plan.document.number}）第6、7、8条`,
         subtitle: `筛选：${filters}${GAP}制表日期：${madeOn}${GAP}共 ${sorted.length} 处`,
-        columns: withContacts ? [...HAZARD_COLUMNS, ...CONTACT_COLUMNS] : HAZARD_COLUMNS,
+        columns: withContactColumns(HAZARD_COLUMNS, withContacts),
         rows: sorted.map((h, i) => hazardRow(plan, h, i + 1, withContacts)),
         frozenColumns: 2,
         emptyText: '没有符合筛选条件的火灾隐患。',
@@ -146,7 +156,7 @@ export function houseRow(plan: Plan, h: SelfBuiltHouse, n: number, withContacts:
     h.recordedOn,
     h.note ?? '',
   ];
-  if (withContacts) row.push(h.contact?.name ?? '', h.contact?.phone ?? '');
+  if (withContacts) row.push(...contactCells(h.contact));
   return row;
 }
 
@@ -172,7 +182,7 @@ export async function houseLedgerWorkbook({ plan, houses, filters, madeAt, withC
         name: '底数清单',
         title: `${plan.town.name}自建房底数清单（具有生产、经营、租住功能且住宿10人及以上的纳入综合治理）`,
         subtitle: `筛选：${filters}${GAP}制表日期：${madeOn}${GAP}共 ${sorted.length} 栋，纳入治理 ${sorted.filter((h) => h.inScope).length} 栋`,
-        columns: withContacts ? [...HOUSE_COLUMNS, ...CONTACT_COLUMNS] : HOUSE_COLUMNS,
+        columns: withContactColumns(HOUSE_COLUMNS, withContacts),
         rows: sorted.map((h, i) => houseRow(plan, h, i + 1, withContacts)),
         frozenColumns: 3,
         emptyText: '没有登记的自建房。',

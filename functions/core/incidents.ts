@@ -2,13 +2,13 @@ import type { WorkCalendar } from './calendar.ts';
 import { addDays, endOfMonth, makeDate, monthOf, yearOf, type IsoDate } from './dates.ts';
 import { statusLabel } from './duty-labels.ts';
 import { ConflictError, InvalidInputError, type Problem } from './errors.ts';
-import { newInstance, refresh, type InstanceRecord } from './instance.ts';
-import { clauseLabel, escapeHtml, evidenceLabel, reportLink, unitName, type EmailContent, type Language, type MessageContext } from './messages.ts';
+import { instanceSummary, newInstance, refresh, type InstanceRecord } from './instance.ts';
+import { clauseLabel, detailTable, escapeHtml, evidenceLabel, reportLink, unitName, type EmailContent, type Language, type MessageContext } from './messages.ts';
 import { isRetired, type Duty, type Plan, type Unit } from './plan-schema.ts';
 import type { Period } from './periods.ts';
 import { accept, reviewStageOf } from './review.ts';
 import { eventPeriod, resolveOwners, scheduleFor } from './schedule.ts';
-import { GAP, safeFilename, tableWorkbook, XLSX_MEDIA_TYPE, type WorkbookColumn } from './workbook.ts';
+import { cellsInOrder, GAP, safeFilename, tableWorkbook, XLSX_MEDIA_TYPE, type HeaderOf, type WorkbookColumn } from './workbook.ts';
 
 /**
  * Fire incidents (item 5 and 三(三) of the 2022 plan), as a chain of duty instances kept on one record:
@@ -506,27 +506,7 @@ export const stageLabel: Record<IncidentStage, string> = {
 };
 
 /** What the chain shows of an instance: where it stands now (as the follow-up last wrote it). */
-export function chainInstance(record: InstanceRecord) {
-  return {
-    id: record.id,
-    dutyId: record.dutyId,
-    clause: record.clause,
-    title: record.title,
-    owner: record.owner,
-    periodId: record.periodId,
-    opensOn: record.opensOn,
-    dueOn: record.dueOn,
-    completedOn: record.completedOn,
-    status: record.status,
-    light: record.light,
-    review: record.review ?? null,
-    escalations: record.escalations,
-    nextActionOn: record.nextActionOn,
-    version: record.version,
-  };
-}
-
-export type ChainInstance = ReturnType<typeof chainInstance>;
+export type ChainInstance = ReturnType<typeof instanceSummary>;
 
 const isDone = (record: InstanceRecord | undefined) => record !== undefined && record.completedOn !== null;
 
@@ -548,7 +528,7 @@ export function incidentStage(incident: IncidentRecord, instances: ReadonlyMap<s
 export function incidentView(incident: IncidentRecord, instances: ReadonlyMap<string, InstanceRecord>, today: IsoDate) {
   const show = (ids: readonly string[]) => ids.flatMap((id) => {
     const record = instances.get(id);
-    return record ? [chainInstance(record)] : [];
+    return record ? [instanceSummary(record)] : [];
   });
   const duty = (d: ChainDuty) => ({ dutyId: d.dutyId, clause: d.clause, title: d.title, opensOn: d.opensOn, dueOn: d.dueOn, instances: show(d.instanceIds) });
   return {
@@ -715,18 +695,7 @@ export function incidentNoticeEmail(ctx: MessageContext, incident: IncidentRecor
   const html = [
     '<!doctype html><html><head><meta charset="utf-8"></head><body style="font-family:sans-serif">',
     `<p>${escapeHtml(greeting)}</p><p>${escapeHtml(intro)}</p>`,
-    ...sections.map(
-      (rows, n) =>
-        '<table style="border-collapse:collapse;margin-bottom:12px">' +
-        rows
-          .map(([k, v]) => {
-            const record = records[n] as InstanceRecord;
-            const cell = k === reportKey ? `<a href="${escapeHtml(reportLink(ctx, record.id))}">${escapeHtml(v)}</a>` : escapeHtml(v);
-            return `<tr><th style="text-align:left;padding:2px 8px;vertical-align:top">${escapeHtml(k)}</th><td style="padding:2px 8px">${cell}</td></tr>`;
-          })
-          .join('') +
-        '</table>',
-    ),
+    ...sections.map((rows, n) => detailTable(rows, { label: reportKey, href: reportLink(ctx, (records[n] as InstanceRecord).id) })),
     `<p>${escapeHtml(closing).replace(/\n/g, '<br>')}</p>`,
     '</body></html>',
   ].join('\n');
@@ -785,7 +754,7 @@ export const INCIDENT_LEDGER_COLUMNS = [
   { header: '回头看', width: 36, kind: 'wrap' },
 ] as const satisfies readonly WorkbookColumn[];
 
-export type IncidentLedgerHeader = (typeof INCIDENT_LEDGER_COLUMNS)[number]['header'];
+export type IncidentLedgerHeader = HeaderOf<typeof INCIDENT_LEDGER_COLUMNS>;
 export type IncidentLedgerRow = Record<IncidentLedgerHeader, string | number>;
 
 function instanceText(plan: Plan, record: InstanceRecord | undefined, id: string): string {
@@ -844,10 +813,7 @@ export async function incidentLedgerWorkbook(input: {
 }): Promise<Buffer> {
   const { plan, instances, madeOn } = input;
   const incidents = [...input.incidents].sort((a, b) => a.occurredOn.localeCompare(b.occurredOn) || incidentNumber(a.id) - incidentNumber(b.id));
-  const rows = incidents.map((incident, i) => {
-    const row = incidentLedgerRow(plan, incident, instances, madeOn, i + 1);
-    return INCIDENT_LEDGER_COLUMNS.map((c) => row[c.header]);
-  });
+  const rows = incidents.map((incident, i) => cellsInOrder(INCIDENT_LEDGER_COLUMNS, incidentLedgerRow(plan, incident, instances, madeOn, i + 1)));
   return tableWorkbook({
     title: `${plan.town.name}火灾事故台账`,
     subject: `${plan.title.zh}（${plan.document.number}）第5条、三（三）`,

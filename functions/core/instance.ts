@@ -71,6 +71,20 @@ export interface Review {
   reason?: string;
 }
 
+/** The dates of a schedule as an instance keeps them (its period goes by id): opening, due, reminders, ladder, and `adjusted` when set. */
+export function scheduleDates(schedule: Schedule): Omit<Schedule, 'period'> {
+  return {
+    opensOn: schedule.opensOn,
+    dueOn: schedule.dueOn,
+    reminders: schedule.reminders,
+    yellowOn: schedule.yellowOn,
+    redOn: schedule.redOn,
+    warningTalkOn: schedule.warningTalkOn,
+    missedOn: schedule.missedOn,
+    ...(schedule.adjusted ? { adjusted: schedule.adjusted } : {}),
+  };
+}
+
 export function newInstance(plan: Plan, planVersion: string, duty: Duty, owner: Unit, schedule: Schedule): InstanceRecord {
   const ladder: Ladder = ladderOf(plan, duty);
   const record: InstanceRecord = {
@@ -84,14 +98,7 @@ export function newInstance(plan: Plan, planVersion: string, duty: Duty, owner: 
     owner: owner.id,
     periodId: schedule.period.id,
     cadence: duty.cadence,
-    opensOn: schedule.opensOn,
-    dueOn: schedule.dueOn,
-    reminders: schedule.reminders,
-    yellowOn: schedule.yellowOn,
-    redOn: schedule.redOn,
-    warningTalkOn: schedule.warningTalkOn,
-    missedOn: schedule.missedOn,
-    ...(schedule.adjusted ? { adjusted: schedule.adjusted } : {}),
+    ...scheduleDates(schedule),
     notify: rungRecipients(ladder),
     evidence: duty.evidence,
     ...(duty.target ? { target: duty.target } : {}),
@@ -106,6 +113,31 @@ export function newInstance(plan: Plan, planVersion: string, duty: Duty, owner: 
     version: 0,
   };
   return record;
+}
+
+/**
+ * What a list shows of an instance, where it stands now: its duty, owner, period, dates, status,
+ * light, review, escalations, next action and version. `GET /instances` adds its town, cadence and
+ * number of reports; `GET /instances/{id}` gives the whole record.
+ */
+export function instanceSummary(record: InstanceRecord) {
+  return {
+    id: record.id,
+    dutyId: record.dutyId,
+    clause: record.clause,
+    title: record.title,
+    owner: record.owner,
+    periodId: record.periodId,
+    opensOn: record.opensOn,
+    dueOn: record.dueOn,
+    completedOn: record.completedOn,
+    status: record.status,
+    light: record.light,
+    review: record.review ?? null,
+    escalations: record.escalations,
+    nextActionOn: record.nextActionOn,
+    version: record.version,
+  };
 }
 
 /** The instance's ladder, rebuilt from its own snapshot rather than from the current plan. */

@@ -14,7 +14,7 @@ import type { InstanceRecord, ReviewState } from './instance.ts';
 import type { InstanceStatus, Light } from './ladder.ts';
 import { clauseLabel, unitName } from './messages.ts';
 import type { Cadence, Plan } from './plan-schema.ts';
-import { GAP, HEADER_ROW, safeFilename, tableWorkbook, XLSX_MEDIA_TYPE, type WorkbookColumn, type WorkbookSheet } from './workbook.ts';
+import { cellsInOrder, GAP, HEADER_ROW, safeFilename, tableWorkbook, XLSX_MEDIA_TYPE, type HeaderOf, type WorkbookColumn, type WorkbookSheet } from './workbook.ts';
 
 /**
  * The duty ledger (消防工作台账) as an Excel workbook: every instance given, one sheet per cadence
@@ -76,7 +76,7 @@ export const LEDGER_COLUMNS = [
   { header: '实例编号', width: 44 },
 ] as const satisfies readonly Column[];
 
-export type LedgerHeader = (typeof LEDGER_COLUMNS)[number]['header'];
+export type LedgerHeader = HeaderOf<typeof LEDGER_COLUMNS>;
 
 /** One row of the ledger, by header; dates as YYYY-MM-DD (written to the sheet as Excel dates). */
 export type LedgerRow = Record<LedgerHeader, string | number>;
@@ -204,10 +204,7 @@ export async function ledgerWorkbook(input: LedgerInput): Promise<Buffer> {
     subtitle: subtitle(rows.length),
     columns,
     frozenColumns: 3,
-    rows: rows.map((record, i) => {
-      const values = ledgerRow(plan, record, i + 1);
-      return columns.map((column) => values[column.header as LedgerHeader]);
-    }),
+    rows: rows.map((record, i) => cellsInOrder(LEDGER_COLUMNS, ledgerRow(plan, record, i + 1))),
     fills: rows.map((record, i) => ({ row: i, column: lightColumn, argb: LIGHT_FILL[record.light] ?? 'FFFFFFFF' })),
   }));
   if (sheets.length === 0) {

@@ -68,6 +68,30 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 }
 
+function detailRow(label: string, cell: string): string {
+  return `<tr><th style="text-align:left;padding:2px 8px;vertical-align:top">${escapeHtml(label)}</th><td style="padding:2px 8px">${cell}</td></tr>`;
+}
+
+/**
+ * The HTML of a mail's table of one duty: a row per `[label, value]`, the label on the left. The
+ * value of the row labelled `link.label` is a link to `link.href`; with `lineBreaks`, the newlines
+ * of the other values become `<br>`.
+ */
+export function detailTable(rows: readonly (readonly [string, string])[], link: { label: string; href: string }, options: { lineBreaks?: boolean } = {}): string {
+  const cells = rows.map(([label, value]) => {
+    if (label === link.label) return detailRow(label, `<a href="${escapeHtml(link.href)}">${escapeHtml(value)}</a>`);
+    return detailRow(label, options.lineBreaks ? escapeHtml(value).replace(/\n/g, '<br>') : escapeHtml(value));
+  });
+  return `<table style="border-collapse:collapse;margin-bottom:12px">${cells.join('')}</table>`;
+}
+
+/** The HTML of a report's table: a header row, then a row per line, every cell bordered. */
+export function gridTable(head: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
+  const th = head.map((h) => `<th style="border:1px solid #ccc;padding:2px 6px">${escapeHtml(h)}</th>`).join('');
+  const body = rows.map((r) => `<tr>${r.map((c) => `<td style="border:1px solid #ccc;padding:2px 6px">${escapeHtml(String(c))}</td>`).join('')}</tr>`).join('');
+  return `<table style="border-collapse:collapse"><tr>${th}</tr>${body}</table>`;
+}
+
 export function unitName(plan: Plan, id: string, language: Language = 'zh'): string {
   const unit: Unit | undefined = plan.units.find((u) => u.id === id);
   if (!unit) return id;
@@ -195,19 +219,7 @@ export function digestEmail(ctx: MessageContext, digest: Digest): EmailContent {
     ...sections.map(
       (s) =>
         `<h3>${escapeHtml(stepLabel[language][s.kind])}（${s.list.length}）</h3>` +
-        s.list
-          .map(
-            (item) =>
-              '<table style="border-collapse:collapse;margin-bottom:12px">' +
-              itemLines(ctx, item, language)
-                .map(([k, v]) => {
-                  const cell = k === (zh ? '报送' : 'Report') ? `<a href="${escapeHtml(reportLink(ctx, item.instance.id))}">${escapeHtml(v)}</a>` : escapeHtml(v);
-                  return `<tr><th style="text-align:left;padding:2px 8px;vertical-align:top">${escapeHtml(k)}</th><td style="padding:2px 8px">${cell}</td></tr>`;
-                })
-                .join('') +
-              '</table>',
-          )
-          .join(''),
+        s.list.map((item) => detailTable(itemLines(ctx, item, language), { label: zh ? '报送' : 'Report', href: reportLink(ctx, item.instance.id) })).join(''),
     ),
     `<p>${escapeHtml(closing).replace(/\n/g, '<br>')}</p>`,
     '</body></html>',
@@ -351,14 +363,7 @@ export function returnedReportEmail(ctx: MessageContext, instance: InstanceRecor
   const html = [
     '<!doctype html><html><head><meta charset="utf-8"></head><body style="font-family:sans-serif">',
     `<p>${escapeHtml(greeting)}</p><p>${escapeHtml(intro)}</p>`,
-    '<table style="border-collapse:collapse;margin-bottom:12px">' +
-      rows
-        .map(([k, v]) => {
-          const cell = k === reportKey ? `<a href="${escapeHtml(reportLink(ctx, instance.id))}">${escapeHtml(v)}</a>` : escapeHtml(v).replace(/\n/g, '<br>');
-          return `<tr><th style="text-align:left;padding:2px 8px;vertical-align:top">${escapeHtml(k)}</th><td style="padding:2px 8px">${cell}</td></tr>`;
-        })
-        .join('') +
-      '</table>',
+    detailTable(rows, { label: reportKey, href: reportLink(ctx, instance.id) }, { lineBreaks: true }),
     `<p>${escapeHtml(closing).replace(/\n/g, '<br>')}</p>`,
     '</body></html>',
   ].join('\n');

@@ -2,7 +2,7 @@ import { CalendarError, ConflictError, FireplanError, InvalidInputError, NotFoun
 import type { WorkCalendar } from './calendar.ts';
 import type { IsoDate } from './dates.ts';
 import { instanceId } from './ids.ts';
-import { newInstance, refresh, stepsOf, type InstanceRecord } from './instance.ts';
+import { newInstance, refresh, scheduleDates, stepsOf, type InstanceRecord } from './instance.ts';
 import { rungRecipients, type RungRecipients } from './ladder.ts';
 import { isRecurring, keyDatePeriod, parsePeriodId, periodContaining, type Period } from './periods.ts';
 import { zodProblems } from './plan-parse.ts';
@@ -396,14 +396,7 @@ function applyRules(record: InstanceRecord, rules: Rules, planVersion: string, t
     periodId,
     planVersion,
     title: rules.title,
-    opensOn: schedule.opensOn,
-    dueOn: schedule.dueOn,
-    reminders: schedule.reminders,
-    yellowOn: schedule.yellowOn,
-    redOn: schedule.redOn,
-    warningTalkOn: schedule.warningTalkOn,
-    missedOn: schedule.missedOn,
-    ...(schedule.adjusted ? { adjusted: schedule.adjusted } : {}),
+    ...scheduleDates(schedule),
     notify: rules.notify,
     evidence: rules.evidence,
     ...(rules.target ? { target: rules.target } : {}),

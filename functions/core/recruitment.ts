@@ -3,7 +3,7 @@ import { addDays, daysBetween, localDate, minDate, type IsoDate } from './dates.
 import type { Problem } from './errors.ts';
 import { instanceId } from './ids.ts';
 import type { InstanceRecord } from './instance.ts';
-import { clauseLabel, escapeHtml, unitName, type EmailContent, type Language } from './messages.ts';
+import { clauseLabel, escapeHtml, gridTable, unitName, type EmailContent, type Language } from './messages.ts';
 import { periodContaining } from './periods.ts';
 import type { Duty, Plan } from './plan-schema.ts';
 import { periodsOf, resolveOwners, scheduleFor } from './schedule.ts';
@@ -522,18 +522,12 @@ interface Part {
   rows: (string | number)[][];
 }
 
-function htmlTable(head: string[], rows: (string | number)[][]): string {
-  const th = head.map((h) => `<th style="border:1px solid #ccc;padding:2px 6px">${escapeHtml(h)}</th>`).join('');
-  const body = rows.map((r) => `<tr>${r.map((c) => `<td style="border:1px solid #ccc;padding:2px 6px">${escapeHtml(String(c))}</td>`).join('')}</tr>`).join('');
-  return `<table style="border-collapse:collapse"><tr>${th}</tr>${body}</table>`;
-}
-
 function render(intro: string[], parts: Part[], closing: string): { text: string; html: string } {
   const text = [...intro, '', ...parts.flatMap((p) => [`■ ${p.heading}`, [p.head.join(' | '), ...p.rows.map((r) => r.join(' | '))].join('\n'), '']), closing].join('\n');
   const html = [
     '<!doctype html><html><head><meta charset="utf-8"></head><body style="font-family:sans-serif">',
     ...intro.map((l) => `<p>${escapeHtml(l)}</p>`),
-    ...parts.map((p) => `<h3>${escapeHtml(p.heading)}</h3>${htmlTable(p.head, p.rows)}`),
+    ...parts.map((p) => `<h3>${escapeHtml(p.heading)}</h3>${gridTable(p.head, p.rows)}`),
     `<p>${escapeHtml(closing)}</p></body></html>`,
   ].join('\n');
   return { text, html };

@@ -2,7 +2,7 @@ import type { WorkCalendar } from './calendar.ts';
 import { addDays, endOfMonth, makeDate, monthOf, yearOf, type IsoDate } from './dates.ts';
 import { refresh, type InstanceRecord } from './instance.ts';
 import type { Light } from './ladder.ts';
-import { clauseLabel, escapeHtml, unitName, type EmailContent, type Language } from './messages.ts';
+import { clauseLabel, escapeHtml, gridTable, unitName, type EmailContent, type Language } from './messages.ts';
 import type { Plan, Unit } from './plan-schema.ts';
 import { funnelPart, summaryLine, trajectory, type Campaign, type RecruitmentResult, type Trajectory } from './recruitment.ts';
 import { resolveOwners } from './schedule.ts';
@@ -125,12 +125,6 @@ function percent(part: number, whole: number): string {
   return whole === 0 ? '—' : `${Math.round((100 * part) / whole)}%`;
 }
 
-function htmlTable(head: string[], rows: (string | number)[][]): string {
-  const th = head.map((h) => `<th style="border:1px solid #ccc;padding:2px 6px">${escapeHtml(h)}</th>`).join('');
-  const body = rows.map((r) => `<tr>${r.map((c) => `<td style="border:1px solid #ccc;padding:2px 6px">${escapeHtml(String(c))}</td>`).join('')}</tr>`).join('');
-  return `<table style="border-collapse:collapse"><tr>${th}</tr>${body}</table>`;
-}
-
 function textTable(head: string[], rows: (string | number)[][]): string {
   return [head.join(' | '), ...rows.map((r) => r.join(' | '))].join('\n');
 }
@@ -140,7 +134,7 @@ function page(parts: { heading: string; head: string[]; rows: (string | number)[
   const html = [
     '<!doctype html><html><head><meta charset="utf-8"></head><body style="font-family:sans-serif">',
     ...intro.map((l) => `<p>${escapeHtml(l)}</p>`),
-    ...parts.map((p) => `<h3>${escapeHtml(p.heading)}</h3>${p.rows.length === 0 ? '<p>（无）</p>' : htmlTable(p.head, p.rows)}`),
+    ...parts.map((p) => `<h3>${escapeHtml(p.heading)}</h3>${p.rows.length === 0 ? '<p>（无）</p>' : gridTable(p.head, p.rows)}`),
     `<p>${escapeHtml(closing)}</p></body></html>`,
   ].join('\n');
   return { text, html };

@@ -25,6 +25,14 @@ export interface WorkbookColumn {
 
 export type CellValue = string | number | null;
 
+/** The headers of a list of columns written `as const`. */
+export type HeaderOf<C extends readonly WorkbookColumn[]> = C[number]['header'];
+
+/** A row given by header (`{ 序号: 1, … }`), as the sheet takes it: its cells in the columns' order. */
+export function cellsInOrder<C extends readonly WorkbookColumn[]>(columns: C, row: Readonly<Record<HeaderOf<C>, CellValue>>): CellValue[] {
+  return columns.map((column: C[number]) => row[column.header as HeaderOf<C>]);
+}
+
 export interface WorkbookSheet {
   name: string;
   title: string;

@@ -1,4 +1,3 @@
-import { changedFields } from '../core/audit.ts';
 import { localDate, type IsoDate } from '../core/dates.ts';
 import { ConflictError, NotFoundError } from '../core/errors.ts';
 import {
@@ -18,8 +17,8 @@ import { resolveOwners } from '../core/schedule.ts';
 import { XLSX_MEDIA_TYPE } from '../core/workbook.ts';
 import { bindCursor, listDigest, unbindCursor } from '../api/list-cursor.ts';
 import { approveExposureRoute, editExposureRoute, exposureLedger, getExposureRoute, listExposuresRoute, publishExposureRoute } from '../api/routes/exposures.ts';
-import { actorOf, auditPut } from '../adapters/audit-log.ts';
-import { requireTown, type Principal } from '../adapters/auth.ts';
+import { auditChange } from '../adapters/audit-log.ts';
+import { requireTown } from '../adapters/auth.ts';
 import { exposureUpdate, getExposure, queryExposures } from '../adapters/exposure-store.ts';
 import { listHazards } from '../adapters/hazard-store.ts';
 import { httpRouter, route } from '../adapters/middleware.ts';
@@ -49,11 +48,6 @@ function summary(list: ExposureList) {
     edited: list.edited,
     version: list.version,
   };
-}
-
-function audit(principal: Principal, requestId: string, receivedAt: Date, action: string, target: string, before: object, after: object): TransactItem {
-  const changes = changedFields(before as Record<string, unknown>, after as Record<string, unknown>);
-  return auditPut({ town: principal.town, at: receivedAt.toISOString(), actor: actorOf(principal), action, target, ...changes, requestId });
 }
 
 /** The contacts' names of the hazards on a list: kept out of its texts. */
@@ -90,14 +84,14 @@ const one = route(getExposureRoute, async ({ params, principal }) => ({ status: 
 const edit = route(editExposureRoute, async ({ params, body, receivedAt, principal, requestId }) => {
   const read = await getExposure(principal.town, params.id);
   const next = editExposure(read, body, { by: principal.subject, on: today(receivedAt) }, await namesByHazard(principal.town));
-  const saved = await save(read, next, [audit(principal, requestId, receivedAt, 'exposure.edit', `exposure:${read.quarter}`, read, next)]);
+  const saved = await save(read, next, [auditChange(principal, requestId, receivedAt, 'exposure.edit', `exposure:${read.quarter}`, read, next)]);
   return { status: 200, body: saved };
 });
 
 const approve = route(approveExposureRoute, async ({ params, body, receivedAt, principal, requestId }) => {
   const read = await getExposure(principal.town, params.id);
   const next = approveExposure(read, body.version, { by: principal.subject, on: today(receivedAt) }, await namesByHazard(principal.town));
-  const saved = await save(read, next, [audit(principal, requestId, receivedAt, 'exposure.approve', `exposure:${read.quarter}`, read, next)]);
+  const saved = await save(read, next, [auditChange(principal, requestId, receivedAt, 'exposure.approve', `exposure:${read.quarter}`, read, next)]);
   return { status: 200, body: saved };
 });
 
@@ -127,8 +121,8 @@ const publish = route(publishExposureRoute, async ({ params, body, receivedAt, p
     return done ? [{ record, done }] : [];
   });
   const saved = await save(read, next, [
-    audit(principal, requestId, receivedAt, 'exposure.publish', `exposure:${read.quarter}`, read, next),
-    ...reported.flatMap(({ record, done }) => [instancePut(done), audit(principal, requestId, receivedAt, 'instance.report', `instance:${record.id}`, record, done)]),
+    auditChange(principal, requestId, receivedAt, 'exposure.publish', `exposure:${read.quarter}`, read, next),
+    ...reported.flatMap(({ record, done }) => [instancePut(done), auditChange(principal, requestId, receivedAt, 'instance.report', `instance:${record.id}`, record, done)]),
   ]);
   return { status: 200, body: { ...saved, reported: reported.map(({ done }) => ({ id: done.id, completedOn: done.completedOn, status: done.status, review: done.review, version: done.version + 1 })) } };
 });

@@ -1,4 +1,3 @@
-import { changedFields, type AuditEntry } from '../core/audit.ts';
 import type { WorkCalendar } from '../core/calendar.ts';
 import { localDate, type IsoDate } from '../core/dates.ts';
 import { ConflictError, ForbiddenError, InvalidInputError } from '../core/errors.ts';
@@ -42,11 +41,11 @@ import {
   listHazardsRoute,
   listHousesRoute,
 } from '../api/routes/hazards.ts';
-import { actorOf, auditPut } from '../adapters/audit-log.ts';
+import { auditChange } from '../adapters/audit-log.ts';
 import { requireTown, type Principal } from '../adapters/auth.ts';
 import { getHazard, getHouse, hazardCreate, hazardUpdate, houseCreate, houseUpdate, listHazards, listHouses, queryHazards, queryHouses, type HazardFilter } from '../adapters/hazard-store.ts';
 import { httpRouter, route } from '../adapters/middleware.ts';
-import { getActivePlan, getInstance, instanceItem, instancePut, TABLE, transact, type TransactItem } from '../adapters/table.ts';
+import { getActivePlan, getInstance, instancePut, newInstancePut, transact, type TransactItem } from '../adapters/table.ts';
 
 /**
  * The hazard ledger (items 6, 7, 8) and item 7's baseline list of self-built houses. Every write is
@@ -71,30 +70,8 @@ async function townContext(town: string): Promise<{ plan: Plan; planVersion: str
 
 const today = (receivedAt: Date): IsoDate => localDate(receivedAt, 'Asia/Shanghai');
 
-function audit(principal: Principal, requestId: string, receivedAt: Date, action: string, target: string, before: unknown, after: unknown, reason?: string): TransactItem {
-  const changes =
-    before === null || after === null
-      ? { before: before as AuditEntry['before'], after: after as AuditEntry['after'] }
-      : changedFields(before as Record<string, unknown>, after as Record<string, unknown>);
-  return auditPut({
-    town: principal.town,
-    at: receivedAt.toISOString(),
-    actor: actorOf(principal),
-    action,
-    target,
-    before: changes.before,
-    after: changes.after,
-    ...(reason === undefined ? {} : { reason }),
-    requestId,
-  });
-}
-
 const asAudit = (hazard: HazardRecord) => withoutContact(hazard) as unknown as Record<string, unknown>;
 const houseAudit = (house: SelfBuiltHouse) => ({ ...house, contact: house.contact === null ? null : 'recorded' }) as unknown as Record<string, unknown>;
-
-function instanceCreate(record: InstanceRecord): TransactItem {
-  return { Put: { TableName: TABLE, Item: instanceItem(record), ConditionExpression: 'attribute_not_exists(pk)' } };
-}
 
 function instanceBrief(record: InstanceRecord) {
   return {
@@ -148,10 +125,10 @@ async function recordHazard(
     'record hazard',
     [
       hazardCreate(hazard),
-      instanceCreate(instance),
+      newInstancePut(instance),
       ...extra,
-      audit(principal, request.requestId, request.receivedAt, 'hazard.create', `hazard:${id}`, null, asAudit(hazard)),
-      audit(principal, request.requestId, request.receivedAt, 'instance.open', `instance:${instance.id}`, null, { dutyId: instance.dutyId, owner: instance.owner, periodId: instance.periodId, dueOn: instance.dueOn }),
+      auditChange(principal, request.requestId, request.receivedAt, 'hazard.create', `hazard:${id}`, null, asAudit(hazard)),
+      auditChange(principal, request.requestId, request.receivedAt, 'instance.open', `instance:${instance.id}`, null, { dutyId: instance.dutyId, owner: instance.owner, periodId: instance.periodId, dueOn: instance.dueOn }),
     ],
     () => new ConflictError(`hazard ${id} or its instance ${instance.id} exists already, or the house changed: send the request again`),
   );
@@ -207,9 +184,9 @@ const close = route(closeHazardRoute, async ({ params, body, receivedAt, princip
       [
         hazardUpdate(closed.hazard),
         ...closed.instances.map((i) => instancePut(i)),
-        audit(principal, requestId, receivedAt, 'hazard.close', `hazard:${hazard.id}`, asAudit(hazard), asAudit(closed.hazard)),
+        auditChange(principal, requestId, receivedAt, 'hazard.close', `hazard:${hazard.id}`, asAudit(hazard), asAudit(closed.hazard)),
         ...closed.instances.map((i) =>
-          audit(principal, requestId, receivedAt, 'instance.accept', `instance:${i.id}`, before.get(i.id) as unknown as Record<string, unknown>, i as unknown as Record<string, unknown>),
+          auditChange(principal, requestId, receivedAt, 'instance.accept', `instance:${i.id}`, before.get(i.id) as unknown as Record<string, unknown>, i as unknown as Record<string, unknown>),
         ),
       ],
       () => new ConflictError('changed'),
@@ -237,10 +214,10 @@ const listed = route(listHazardRoute, async ({ params, body, receivedAt, princip
       'list hazard',
       [
         hazardUpdate(next.hazard),
-        ...next.instances.map(instanceCreate),
-        audit(principal, requestId, receivedAt, 'hazard.list', `hazard:${hazard.id}`, asAudit(hazard), asAudit(next.hazard), body.note),
+        ...next.instances.map(newInstancePut),
+        auditChange(principal, requestId, receivedAt, 'hazard.list', `hazard:${hazard.id}`, asAudit(hazard), asAudit(next.hazard), body.note),
         ...next.instances.map((i) =>
-          audit(principal, requestId, receivedAt, 'instance.open', `instance:${i.id}`, null, { dutyId: i.dutyId, owner: i.owner, periodId: i.periodId, dueOn: i.dueOn }),
+          auditChange(principal, requestId, receivedAt, 'instance.open', `instance:${i.id}`, null, { dutyId: i.dutyId, owner: i.owner, periodId: i.periodId, dueOn: i.dueOn }),
         ),
       ],
       () => new ConflictError('changed'),
@@ -260,7 +237,7 @@ const progress = route(hazardProgress, async ({ params, body, receivedAt, princi
   try {
     await transact(
       'report hazard progress',
-      [hazardUpdate(next), audit(principal, requestId, receivedAt, 'hazard.progress', `hazard:${hazard.id}`, asAudit(hazard), asAudit(next))],
+      [hazardUpdate(next), auditChange(principal, requestId, receivedAt, 'hazard.progress', `hazard:${hazard.id}`, asAudit(hazard), asAudit(next))],
       () => new ConflictError('changed'),
     );
   } catch (error) {
@@ -306,7 +283,7 @@ const addHouse = route(createHouse, async ({ body, receivedAt, principal, reques
   if (problems.length > 0) throw new InvalidInputError('request body', problems);
   const on = today(receivedAt);
   const house = newHouse(plan, houseIdFor(on, requestId), body, on, principal.subject);
-  await transact('add self-built house', [houseCreate(house), audit(principal, requestId, receivedAt, 'house.create', `house:${house.id}`, null, houseAudit(house))], () => new ConflictError(`house ${house.id} exists already: send the request again`));
+  await transact('add self-built house', [houseCreate(house), auditChange(principal, requestId, receivedAt, 'house.create', `house:${house.id}`, null, houseAudit(house))], () => new ConflictError(`house ${house.id} exists already: send the request again`));
   return { status: 201, body: house };
 });
 
@@ -352,7 +329,7 @@ const problemHazard = route(houseHazard, async ({ params, body, receivedAt, prin
   if ('problems' in turned) throw new InvalidInputError('request body', turned.problems);
   const { hazard, instance } = await recordHazard(principal, { receivedAt, requestId }, turned.input, [
     houseUpdate(turned.house),
-    audit(principal, requestId, receivedAt, 'house.problem-to-hazard', `house:${found.id}`, houseAudit(found), houseAudit(turned.house)),
+    auditChange(principal, requestId, receivedAt, 'house.problem-to-hazard', `house:${found.id}`, houseAudit(found), houseAudit(turned.house)),
   ]);
   return { status: 201, body: { ...hazard, instance: instanceBrief(instance), house: { id: found.id, version: found.version + 1, problems: turned.house.problems } } };
 });

@@ -44,23 +44,17 @@ import {
   listAllIncidents,
   listIncidents,
   newIncidentPut,
-  newInstancePut,
 } from '../adapters/incident-store.ts';
-import { logger } from '../adapters/logger.ts';
-import { deliver } from '../adapters/mailer.ts';
+import { deliverNow, noticeItems } from '../adapters/mailer.ts';
 import { httpRouter, route } from '../adapters/middleware.ts';
 import {
-  clearUndelivered,
   followUpShardOf,
   getActivePlan,
   instancePut,
-  intentPut,
   listCalendarOverrides,
-  listIntents,
-  markUndelivered,
   MAX_TRANSACTION_ITEMS,
+  newInstancePut,
   transact,
-  undeliveredPut,
   type TransactItem,
 } from '../adapters/table.ts';
 
@@ -103,46 +97,18 @@ async function prepareNotice(ctx: IncidentContext, incident: IncidentRecord, occ
   const calendar = stateCouncil.withOverrides(await listCalendarOverrides());
   const date = calendar.addWorkdays(ctx.today, 1);
   const shard = followUpShardOf(incident.town);
-  const intents = notices.mails.map((mail) =>
-    intentPut({
-      town: incident.town,
-      date,
-      recipient: mail.to,
-      purpose: notices.purpose,
-      kind: 'notice',
-      subject: mail.content.subject,
-      text: mail.content.text,
-      html: mail.content.html,
-      instanceIds: mail.instanceIds,
-    }),
-  );
   return {
     to: notices.mails.map((m) => m.to),
     unreachable: notices.unreachable,
     date,
     shard,
-    items: intents.length === 0 ? [] : [...intents, undeliveredPut(date, shard, incident.town)],
+    items: noticeItems(incident.town, { date, shard }, notices.purpose, notices.mails),
   };
 }
 
-/**
- * Sends what the transaction recorded. When SES fails the request still succeeds: the mark is
- * (re)set and the next follow-up delivers the mail first.
- */
+/** Sends what the transaction recorded (functions/adapters/mailer.ts `deliverNow`), when it told anyone. */
 async function sendNow(town: string, notice: PreparedNotice, incident: string): Promise<void> {
-  if (notice.to.length === 0) return;
-  try {
-    await deliver(town, notice.date);
-    const left = (await listIntents(town, notice.date)).some((i) => i.status === 'recorded' || i.status === 'retryable');
-    if (!left) await clearUndelivered(notice.date, notice.shard, town);
-  } catch (error) {
-    logger.warn('the mail of an incident was not delivered: the next follow-up delivers it', { town, date: notice.date, incident, error });
-    try {
-      await markUndelivered(notice.date, notice.shard, town);
-    } catch (again) {
-      logger.error('could not set the undelivered mark again', { town, date: notice.date, incident, error: again });
-    }
-  }
+  if (notice.to.length > 0) await deliverNow(town, notice, 'an incident', { incident });
 }
 
 function checkSize(items: readonly TransactItem[], path: string): void {

@@ -1,5 +1,5 @@
 import { ForbiddenError } from '../core/errors.ts';
-import type { InstanceRecord } from '../core/instance.ts';
+import { instanceSummary, type InstanceRecord } from '../core/instance.ts';
 import { getInstanceRoute, listInstances } from '../api/routes/instances.ts';
 import { requireTown, requireUnitOrStaff, type Principal } from '../adapters/auth.ts';
 import { instanceIdFromPath } from '../adapters/http-ids.ts';
@@ -15,28 +15,9 @@ import { getInstance } from '../adapters/table.ts';
  * unit's instances only.
  */
 
-/** What a list shows of an instance; `GET /instances/{id}` gives the whole record. */
-export function instanceSummary(record: InstanceRecord) {
-  return {
-    id: record.id,
-    town: record.town,
-    dutyId: record.dutyId,
-    clause: record.clause,
-    title: record.title,
-    owner: record.owner,
-    periodId: record.periodId,
-    cadence: record.cadence,
-    opensOn: record.opensOn,
-    dueOn: record.dueOn,
-    completedOn: record.completedOn,
-    status: record.status,
-    light: record.light,
-    review: record.review ?? null,
-    reports: record.reports.length,
-    escalations: record.escalations,
-    nextActionOn: record.nextActionOn,
-    version: record.version,
-  };
+/** What a list shows of an instance (with its town, cadence and number of reports); `GET /instances/{id}` gives the whole record. */
+function listItem(record: InstanceRecord) {
+  return { ...instanceSummary(record), town: record.town, cadence: record.cadence, reports: record.reports.length };
 }
 
 /** The unit a caller's list is about: a unit user's own (another unit named explicitly is a 403), or the filter's. */
@@ -54,7 +35,7 @@ const list = route(listInstances, async ({ query, principal }) => {
   // A cursor is followed only by the list that gave it out: same town, unit and filters.
   const digest = listDigest(['instances', town, unit, query.period, query.duty, query.status, query.light, query.review]);
   const page = await queryInstances(filter, { limit: query.limit, cursor: unbindCursor(query.cursor, digest) });
-  return { status: 200, body: { items: page.items.map(instanceSummary), next: bindCursor(page.next, digest) } };
+  return { status: 200, body: { items: page.items.map(listItem), next: bindCursor(page.next, digest) } };
 });
 
 const one = route(getInstanceRoute, async ({ params, principal }) => {

@@ -11,19 +11,13 @@ import type { Principal } from '../adapters/auth.ts';
 import { requireTown } from '../adapters/auth.ts';
 import { loadEnv } from '../adapters/env.ts';
 import { instanceIdFromPath } from '../adapters/http-ids.ts';
-import { logger } from '../adapters/logger.ts';
-import { deliver } from '../adapters/mailer.ts';
+import { deliverNow, noticeItems } from '../adapters/mailer.ts';
 import { httpRouter, route, type RouteResult } from '../adapters/middleware.ts';
 import {
-  clearUndelivered,
   followUpShardOf,
   getActivePlan,
   getInstance,
-  intentPut,
-  listIntents,
-  markUndelivered,
   saveInstance,
-  undeliveredPut,
   type TransactItem,
 } from '../adapters/table.ts';
 
@@ -84,40 +78,8 @@ async function prepareNotice(next: InstanceRecord, today: IsoDate): Promise<Prep
   const notice = reviewNotice({ plan, today, consoleUrl: env.CONSOLE_URL }, next, calendar);
   const date = calendar.addWorkdays(today, 1);
   const shard = followUpShardOf(next.town);
-  const intents = notice.mails.map((mail) =>
-    intentPut({
-      town: next.town,
-      date,
-      recipient: mail.to,
-      purpose: notice.purpose,
-      kind: 'notice',
-      subject: mail.content.subject,
-      text: mail.content.text,
-      html: mail.content.html,
-      instanceIds: [next.id],
-    }),
-  );
-  return { to: notice.mails.map((m) => m.to), date, shard, items: intents.length === 0 ? [] : [...intents, undeliveredPut(date, shard, next.town)] };
-}
-
-/**
- * Sends what the transaction recorded. The mark is cleared once nothing of the day is left to send;
- * when SES fails the request still succeeds, the mark is (re)set (a concurrent review of the same
- * town may have cleared it), and the next follow-up delivers the mail first.
- */
-async function sendNow(town: string, notice: PreparedNotice, instanceId: string): Promise<void> {
-  try {
-    await deliver(town, notice.date);
-    const left = (await listIntents(town, notice.date)).some((i) => i.status === 'recorded' || i.status === 'retryable');
-    if (!left) await clearUndelivered(notice.date, notice.shard, town);
-  } catch (error) {
-    logger.warn('the mail of a review was not delivered: the next follow-up delivers it', { town, date: notice.date, instanceId, error });
-    try {
-      await markUndelivered(notice.date, notice.shard, town);
-    } catch (again) {
-      logger.error('could not set the undelivered mark again', { town, date: notice.date, instanceId, error: again });
-    }
-  }
+  const mails = notice.mails.map((mail) => ({ ...mail, instanceIds: [next.id] }));
+  return { to: notice.mails.map((m) => m.to), date, shard, items: noticeItems(next.town, { date, shard }, notice.purpose, mails) };
 }
 
 interface ReviewRequest {
@@ -158,7 +120,7 @@ async function review(
     }),
     ...(notice?.items ?? []),
   ]);
-  if (notice && notice.to.length > 0) await sendNow(key.town, notice, id);
+  if (notice && notice.to.length > 0) await deliverNow(key.town, notice, 'a review', { instanceId: id });
   return {
     status: 200,
     body: {

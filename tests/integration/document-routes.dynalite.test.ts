@@ -3,69 +3,25 @@
  * ledger (GET /ledger.xlsx) with its filters and role rules, and a unit's calendar feed with the
  * rotation of its token (POST /units/{id}/feed-token). Refused requests change nothing.
  */
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import ICAL from 'ical.js';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { InstanceRecord } from '../../functions/core/instance.ts';
 import type { Plan } from '../../functions/core/plan-schema.ts';
-import { apiGatewayEvent } from '../../local/api/api-gateway-event.ts';
-import { tokenClaims } from '../../local/api/local-auth.ts';
+import { tokenClaims, type TokenClaimsInput } from '../../local/api/local-auth.ts';
+import { dynaliteTable, routeCaller, workbookOf, type Handler } from '../support/api-call.ts';
 import { documentPlan, documentRecords, ids, PLAN_VERSION, TOWN } from '../support/document-fixture.ts';
-import { describeOnEngine, startIntegrationEnvironment, type IntegrationEnvironment } from '../support/dynamodb-engines.ts';
-import { invoke } from '../support/lambda-invoke.ts';
-
-type TableModule = typeof import('../../functions/adapters/table.ts');
-type Handler = Parameters<typeof invoke>[0];
+import { describeOnEngine } from '../support/dynamodb-engines.ts';
 
 const OTHER_TOWN = 'yongxing';
 const AT = '2022-07-02T02:00:00Z';
 const LOCAL_HOST = '127.0.0.1:3000';
 
-const admin = tokenClaims({ role: 'admin', town: TOWN });
-const leader = tokenClaims({ role: 'leader', town: TOWN });
-const unitUser = (unit: string, town = TOWN) => tokenClaims({ role: 'unit', town, unit });
-const otherAdmin = tokenClaims({ role: 'admin', town: OTHER_TOWN });
-const otherLeader = tokenClaims({ role: 'leader', town: OTHER_TOWN });
-
-let requests = 0;
-function event(input: { method: string; path: string; routeKey: string; pathParameters?: Record<string, string>; query?: Record<string, string>; claims?: Record<string, unknown>; body?: unknown }): APIGatewayProxyEventV2 {
-  requests += 1;
-  return apiGatewayEvent({
-    method: input.method,
-    path: input.path,
-    routeKey: input.routeKey,
-    ...(input.pathParameters ? { pathParameters: input.pathParameters } : {}),
-    ...(input.query ? { query: input.query } : {}),
-    headers: { host: LOCAL_HOST, 'user-agent': 'vitest', ...(input.body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(input.body === undefined ? {} : { body: JSON.stringify(input.body) }),
-    at: AT,
-    ...(input.claims ? { claims: input.claims } : {}),
-    requestId: `documents-${requests}`,
-  });
-}
-
-interface Answer {
-  status: number;
-  headers: Record<string, string>;
-  bytes: Buffer;
-  json: () => Record<string, unknown>;
-}
-
-async function call(handler: Handler, name: string, request: APIGatewayProxyEventV2): Promise<Answer> {
-  const result = await invoke<APIGatewayProxyStructuredResultV2>(handler, name, request);
-  const body = String(result.body ?? '');
-  const bytes = result.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
-  return { status: result.statusCode ?? 0, headers: (result.headers ?? {}) as Record<string, string>, bytes, json: () => JSON.parse(bytes.toString('utf8')) as Record<string, unknown> };
-}
-
-async function workbookOf(answer: Answer): Promise<ExcelJS.Workbook> {
-  const workbook = new ExcelJS.Workbook();
-  await workbook.xlsx.load(answer.bytes as unknown as ArrayBuffer);
-  return workbook;
-}
+const admin: TokenClaimsInput = { role: 'admin', town: TOWN };
+const leader: TokenClaimsInput = { role: 'leader', town: TOWN };
+const unitUser = (unit: string, town = TOWN): TokenClaimsInput => ({ role: 'unit', town, unit });
+const otherAdmin: TokenClaimsInput = { role: 'admin', town: OTHER_TOWN };
+const otherLeader: TokenClaimsInput = { role: 'leader', town: OTHER_TOWN };
 
 /** The instance ids of every row of every sheet (the last column). */
 function ledgerIds(workbook: ExcelJS.Workbook): Record<string, string[]> {
@@ -91,58 +47,33 @@ function calendarName(text: string): string {
 }
 
 describeOnEngine('the document routes', 'dynalite', () => {
-  let env: IntegrationEnvironment;
-  let table: TableModule;
-  let ledgerHandler: Handler;
-  let feedHandler: Handler;
-  let scanClient: DynamoDBDocumentClient;
   const plan = documentPlan();
   const otherPlan: Plan = { ...plan, id: 'yongxing-2022', town: { id: OTHER_TOWN, name: '永兴镇' } };
+  const handlers = {} as Record<'Ledger' | 'CalendarFeed', Handler>;
 
-  beforeAll(async () => {
-    env = await startIntegrationEnvironment('dynalite');
-    table = await import('../../functions/adapters/table.ts');
-    ledgerHandler = (await import('../../functions/handlers/ledger.ts')).handler;
-    feedHandler = (await import('../../functions/handlers/calendar-feed.ts')).handler;
-    scanClient = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: env.endpoint }));
-  }, 120_000);
-
-  afterAll(async () => {
-    scanClient?.destroy();
-    await env?.stop();
-  }, 30_000);
-
-  beforeEach(async () => {
-    await env.reset();
+  const db = dynaliteTable(async (table) => {
     await table.putTownPlan(plan, PLAN_VERSION);
     await table.putTownPlan(otherPlan, PLAN_VERSION);
     for (const record of documentRecords(plan)) await table.createInstance(record);
     const otherRecord: InstanceRecord = { ...documentRecords(plan)[1]!, id: `${OTHER_TOWN}:monthly-analysis:village-1:2022-06`, town: OTHER_TOWN, planId: otherPlan.id };
     await table.createInstance(otherRecord);
   });
+  const { snapshot } = db;
 
-  /** Every item of the table, in key order: what a refused request must leave as it was. */
-  async function snapshot(): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await scanClient.send(new ScanCommand({ TableName: env.table.tableName, ExclusiveStartKey: start }));
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items.sort((a, b) => `${String(a['pk'])}|${String(a['sk'])}`.localeCompare(`${String(b['pk'])}|${String(b['sk'])}`));
-  }
+  beforeAll(async () => {
+    handlers.Ledger = (await import('../../functions/handlers/ledger.ts')).handler;
+    handlers.CalendarFeed = (await import('../../functions/handlers/calendar-feed.ts')).handler;
+  });
 
-  const ledger = (claims: Record<string, unknown>, query?: Record<string, string>) =>
-    call(ledgerHandler, 'Ledger', event({ method: 'GET', path: '/ledger.xlsx', routeKey: 'GET /ledger.xlsx', claims, ...(query ? { query } : {}) }));
-  const rotate = (unit: string, claims: Record<string, unknown>, body?: unknown) =>
-    call(
-      feedHandler,
-      'CalendarFeed',
-      event({ method: 'POST', path: `/units/${unit}/feed-token`, routeKey: 'POST /units/{id}/feed-token', pathParameters: { id: unit }, claims, ...(body === undefined ? {} : { body }) }),
-    );
-  const feed = (unit: string, query: Record<string, string>) =>
-    call(feedHandler, 'CalendarFeed', event({ method: 'GET', path: `/units/${unit}/calendar.ics`, routeKey: 'GET /units/{id}/calendar.ics', pathParameters: { id: unit }, query }));
+  const api = routeCaller({
+    handlers,
+    functionOf: (template) => (template === '/ledger.xlsx' ? 'Ledger' : 'CalendarFeed'),
+    requestIds: 'documents',
+    headers: { host: LOCAL_HOST, 'user-agent': 'vitest' },
+  });
+  const ledger = (as: TokenClaimsInput, query?: Record<string, string>) => api('GET /ledger.xlsx', { as, at: AT, ...(query ? { query } : {}) });
+  const rotate = (unit: string, as: TokenClaimsInput, body?: unknown) => api('POST /units/{id}/feed-token', { id: unit, as, body, at: AT });
+  const feed = (unit: string, query: Record<string, string>) => api('GET /units/{id}/calendar.ics', { id: unit, query, at: AT });
 
   describe('GET /ledger.xlsx', () => {
     it('gives an admin every instance of the town, one sheet per cadence, as an xlsx file named after the town and the day', async () => {
@@ -195,7 +126,7 @@ describeOnEngine('the document routes', 'dynalite', () => {
       expect(otherTownUnit.status).toBe(403);
       expect(paging.status).toBe(400);
       expect(badStatus.status).toBe(400);
-      expect(badStatus.json()['issues']).toEqual([expect.objectContaining({ path: 'status' })]);
+      expect(badStatus.body['issues']).toEqual([expect.objectContaining({ path: 'status' })]);
       expect(await snapshot()).toEqual(before);
     });
 
@@ -212,7 +143,7 @@ describeOnEngine('the document routes', 'dynalite', () => {
 
       expect(made.status).toBe(201);
       expect(made.headers['cache-control']).toBe('no-store');
-      const { url, token, version } = made.json() as { url: string; token: string; version: number };
+      const { url, token, version } = made.body as { url: string; token: string; version: number };
       expect(version).toBe(1);
       expect(url).toBe(`http://${LOCAL_HOST}/units/village-1/calendar.ics?token=${token}`);
       const answer = await feed('village-1', { token: new URL(url).searchParams.get('token') ?? '' });
@@ -235,18 +166,18 @@ describeOnEngine('the document routes', 'dynalite', () => {
           target: 'feed-token:village-1',
           reason: '首次开通',
           before: null,
-          after: { version: 1, createdAt: new Date(AT).toISOString(), createdBy: admin.sub },
+          after: { version: 1, createdAt: new Date(AT).toISOString(), createdBy: tokenClaims(admin)['sub'] },
         }),
       ]);
     });
 
     it('stops the old link when the token is rotated; the new one works', async () => {
-      const first = (await rotate('village-1', admin)).json()['token'] as string;
+      const first = (await rotate('village-1', admin)).body['token'] as string;
 
       const second = await rotate('village-1', admin);
 
-      const token = second.json()['token'] as string;
-      expect(second.json()['version']).toBe(2);
+      const token = second.body['token'] as string;
+      expect(second.body['version']).toBe(2);
       expect((await feed('village-1', { token: first })).status).toBe(404);
       expect((await feed('village-1', { token })).status).toBe(200);
       const audit = (await snapshot()).filter((i) => i['entity'] === 'audit');
@@ -258,8 +189,8 @@ describeOnEngine('the document routes', 'dynalite', () => {
     });
 
     it('refuses forged, foreign and malformed tokens alike, without telling whether the unit exists', async () => {
-      const token = (await rotate('village-1', admin)).json()['token'] as string;
-      const foreign = (await rotate('village-1', otherAdmin)).json()['token'] as string;
+      const token = (await rotate('village-1', admin)).body['token'] as string;
+      const foreign = (await rotate('village-1', otherAdmin)).body['token'] as string;
       const before = await snapshot();
       const secret = (t: string) => t.slice(t.indexOf('_') + 1);
       const flipped = `${TOWN}_${secret(token).slice(0, -1)}${secret(token).endsWith('A') ? 'B' : 'A'}`;
@@ -275,14 +206,14 @@ describeOnEngine('the document routes', 'dynalite', () => {
 
       for (const refused of [forged, otherUnit, unknownUnit, foreignSecret, unknownTown]) {
         expect(refused.status).toBe(404);
-        expect(refused.json()).toEqual({ message: 'no calendar feed at this address' });
+        expect(refused.body).toEqual({ message: 'no calendar feed at this address' });
       }
       expect([malformed.status, missing.status, extra.status]).toEqual([400, 400, 400]);
       expect(await snapshot()).toEqual(before);
     });
 
     it('gives a token of another town that town’s feed, never this town’s', async () => {
-      const foreign = (await rotate('village-1', otherAdmin)).json()['token'] as string;
+      const foreign = (await rotate('village-1', otherAdmin)).body['token'] as string;
 
       const answer = await feed('village-1', { token: foreign });
 
@@ -294,12 +225,12 @@ describeOnEngine('the document routes', 'dynalite', () => {
     it('refuses a rotation written from a stale version (two admins at once): the token stored first stays, and so does the log', async () => {
       const { feedTokenPut, getFeedToken, hashToken } = await import('../../functions/adapters/feed-tokens.ts');
       const { auditPut } = await import('../../functions/adapters/audit-log.ts');
-      const token = (await rotate('village-1', admin)).json()['token'] as string;
+      const token = (await rotate('village-1', admin)).body['token'] as string;
       const before = await snapshot();
       const late = { town: TOWN, unit: 'village-1', hash: hashToken('late'), version: 1, createdAt: AT, createdBy: 'admin-2' };
       const entry = auditPut({ town: TOWN, at: AT, actor: { subject: 'admin-2', role: 'admin' }, action: 'feed-token.rotate', target: 'feed-token:village-1', before: null, after: { version: 1 }, requestId: 'late' });
 
-      const write = table.transact('rotate feed token', [feedTokenPut(late, undefined), entry], () => new Error('conflict'));
+      const write = db.table.transact('rotate feed token', [feedTokenPut(late, undefined), entry], () => new Error('conflict'));
 
       await expect(write).rejects.toThrow('conflict');
       expect((await getFeedToken(TOWN, 'village-1'))?.hash).toBe(hashToken(token));

@@ -6,11 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import ExcelJS from 'exceljs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { HazardRecord } from '../../functions/core/hazards.ts';
 import type { InstanceRecord } from '../../functions/core/instance.ts';
 import { newInstance } from '../../functions/core/instance.ts';
@@ -18,14 +14,11 @@ import { periodContaining } from '../../functions/core/periods.ts';
 import { parsePlan } from '../../functions/core/plan-parse.ts';
 import { planCalendar, scheduleFor } from '../../functions/core/schedule.ts';
 import { HEADER_ROW } from '../../functions/core/workbook.ts';
-import { apiGatewayEvent } from '../../local/api/api-gateway-event.ts';
-import { tokenClaims, type TokenClaimsInput } from '../../local/api/local-auth.ts';
-import { startIntegrationEnvironment, type IntegrationEnvironment } from '../support/dynamodb-engines.ts';
+import type { TokenClaimsInput } from '../../local/api/local-auth.ts';
+import { dynaliteTable, routeCaller, workbookOf, type Handler } from '../support/api-call.ts';
 import { invoke } from '../support/lambda-invoke.ts';
 
-type TableModule = typeof import('../../functions/adapters/table.ts');
 type AuditModule = typeof import('../../functions/adapters/audit-log.ts');
-type Handler = (event: never, context: Context) => Promise<unknown>;
 
 const town = 'qingfeng';
 const file = join(import.meta.dirname, '../../plans/qingfeng-2022.yaml');
@@ -36,61 +29,25 @@ const leader: TokenClaimsInput = { role: 'leader', town };
 const unit = (id: string): TokenClaimsInput => ({ role: 'unit', town, unit: id, subject: `${id}-user` });
 const otherAdmin: TokenClaimsInput = { role: 'admin', town: 'shuangshi' };
 
-let env: IntegrationEnvironment;
-let table: TableModule;
 let auditLog: AuditModule;
-let raw: DynamoDBDocumentClient;
 const handlers = {} as Record<'Hazards' | 'Exposures' | 'ReportWork' | 'DraftExposure', Handler>;
-let requests = 0;
 
-interface Request {
-  id?: string;
-  query?: Record<string, string>;
-  body?: unknown;
-  as: TokenClaimsInput;
-  /** YYYY-MM-DD: 10:00 in Shanghai that day. */
-  at: string;
-}
+const db = dynaliteTable((table) => table.putTownPlan(plan, 'v1'));
+const { snapshot } = db;
 
-interface Answer {
-  status: number;
-  body: Record<string, unknown>;
-  bytes?: Buffer;
-  headers: Record<string, string>;
-}
+beforeAll(async () => {
+  auditLog = await import('../../functions/adapters/audit-log.ts');
+  handlers.Hazards = (await import('../../functions/handlers/hazards.ts')).handler;
+  handlers.Exposures = (await import('../../functions/handlers/exposures.ts')).handler;
+  handlers.ReportWork = (await import('../../functions/handlers/report-work.ts')).handler;
+  handlers.DraftExposure = (await import('../../functions/handlers/draft-exposure.ts')).handler;
+});
 
-async function api(routeKey: string, request: Request): Promise<Answer> {
-  const [method, template] = routeKey.split(' ') as [string, string];
-  requests += 1;
-  const fn = template.startsWith('/exposures') ? 'Exposures' : template.startsWith('/instances') ? 'ReportWork' : 'Hazards';
-  const event: APIGatewayProxyEventV2 = apiGatewayEvent({
-    method,
-    path: request.id === undefined ? template : template.replace('{id}', encodeURIComponent(request.id)),
-    routeKey,
-    ...(request.id === undefined ? {} : { pathParameters: { id: request.id } }),
-    ...(request.query ? { query: request.query } : {}),
-    headers: { 'content-type': 'application/json' },
-    ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
-    at: `${request.at}T02:00:00Z`,
-    claims: tokenClaims(request.as),
-    requestId: `hazard-request-${requests}`,
-  });
-  const result = await invoke<{ statusCode: number; body: string; isBase64Encoded?: boolean; headers: Record<string, string> }>(handlers[fn], fn, event);
-  if (result.isBase64Encoded) return { status: result.statusCode, body: {}, bytes: Buffer.from(result.body, 'base64'), headers: result.headers };
-  return { status: result.statusCode, body: JSON.parse(result.body) as Record<string, unknown>, headers: result.headers };
-}
-
-/** Every item of the table, as a test looks at it (a Scan of its own client). */
-async function everything(): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await raw.send(new ScanCommand({ TableName: env.table.tableName, ExclusiveStartKey: start }));
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return items.sort((a, b) => `${String(a['pk'])}|${String(a['sk'])}`.localeCompare(`${String(b['pk'])}|${String(b['sk'])}`));
-}
+const api = routeCaller({
+  handlers,
+  functionOf: (template) => (template.startsWith('/exposures') ? 'Exposures' : template.startsWith('/instances') ? 'ReportWork' : 'Hazards'),
+  requestIds: 'hazard-request',
+});
 
 const store = {
   hazard: { place: '示例村一 兴隆路12号 综合商店', area: 'village-1', category: 'three-in-one', grade: 'general', description: '住宿与经营场所未分隔，疏散通道堆放杂物' },
@@ -112,43 +69,16 @@ async function createHazard(body: Record<string, unknown>, as: TokenClaimsInput 
   return answer.body as unknown as HazardRecord & { instance: { id: string; dueOn: string } };
 }
 
-async function openWorkbook(bytes: Buffer | undefined): Promise<ExcelJS.Workbook> {
-  const workbook = new ExcelJS.Workbook();
-  await workbook.xlsx.load(bytes as unknown as ArrayBuffer);
-  return workbook;
-}
-
-beforeAll(async () => {
-  env = await startIntegrationEnvironment('dynalite');
-  table = await import('../../functions/adapters/table.ts');
-  auditLog = await import('../../functions/adapters/audit-log.ts');
-  handlers.Hazards = (await import('../../functions/handlers/hazards.ts')).handler;
-  handlers.Exposures = (await import('../../functions/handlers/exposures.ts')).handler;
-  handlers.ReportWork = (await import('../../functions/handlers/report-work.ts')).handler;
-  handlers.DraftExposure = (await import('../../functions/handlers/draft-exposure.ts')).handler;
-  raw = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: env.endpoint }));
-}, 120_000);
-
-afterAll(async () => {
-  raw?.destroy();
-  await env?.stop();
-}, 30_000);
-
-beforeEach(async () => {
-  await env.reset();
-  await table.putTownPlan(plan, 'v1');
-});
-
 describe('recording a hazard', () => {
   it('stores the hazard, its rectification instance due on the deadline and the audit entries, in one go', async () => {
     const created = await createHazard({ ...store.hazard, contact: { name: '李四', phone: '023-12345678' } });
 
     expect(created).toMatchObject({ town, owner: 'village-1', foundOn: '2022-06-20', deadline: '2022-07-20', status: 'open', listed: null, version: 0 });
     expect(created.instance).toMatchObject({ id: `qingfeng:c08-special-governance:village-1:2022-06-20~${created.id}`, dueOn: '2022-07-20', opensOn: '2022-06-20' });
-    const instance = await table.getInstance(created.instanceId);
+    const instance = await db.table.getInstance(created.instanceId);
     expect(instance).toMatchObject({ dutyId: 'c08-special-governance', cadence: 'event', dueOn: '2022-07-20', nextActionOn: '2022-06-20', status: 'open', version: 0 });
     // On the follow-up's due index from its opening day: the notice, reminders and escalations follow.
-    const item = (await everything()).find((i) => i['sk'] === `INST#c08-special-governance#village-1#2022-06-20~${created.id}`);
+    const item = (await snapshot()).find((i) => i['sk'] === `INST#c08-special-governance#village-1#2022-06-20~${created.id}`);
     expect(item).toMatchObject({ duePk: expect.stringMatching(/^DUE#\d+$/), dueSk: `2022-06-20#${created.instanceId}` });
     const audit = await auditLog.listAudit(town, { limit: 10 });
     expect(audit.items.map((e) => [e.action, e.target]).sort()).toEqual([
@@ -160,17 +90,17 @@ describe('recording a hazard', () => {
   });
 
   it('refuses a deadline in the past with a 400 naming deadline, and stores nothing', async () => {
-    const before = await everything();
+    const before = await snapshot();
 
     const answer = await api('POST /hazards', { body: { ...store.hazard, deadline: '2022-06-19' }, as: admin, at: '2022-06-20' });
 
     expect(answer.status).toBe(400);
     expect(answer.body['issues']).toEqual([{ path: 'deadline', message: 'the deadline 2022-06-19 is in the past (today is 2022-06-20): a rectification deadline is today or a later day' }]);
-    expect(await everything()).toEqual(before);
+    expect(await snapshot()).toEqual(before);
   });
 
   it('refuses unknown fields and a self-built house with fewer than ten occupants, storing nothing', async () => {
-    const before = await everything();
+    const before = await snapshot();
 
     const unknown = await api('POST /hazards', { body: { ...store.hazard, severity: 'high' }, as: admin, at: '2022-06-20' });
     const small = await api('POST /hazards', { body: { ...store.hazard, category: 'self-built-house', occupants: 8, problems: ['indoor-ebike-charging'] }, as: admin, at: '2022-06-20' });
@@ -178,7 +108,7 @@ describe('recording a hazard', () => {
     expect(unknown.status).toBe(400);
     expect(small.status).toBe(400);
     expect((small.body['issues'] as { path: string }[]).map((i) => i.path)).toEqual(['occupants']);
-    expect(await everything()).toEqual(before);
+    expect(await snapshot()).toEqual(before);
   });
 
   it('lets a unit record a hazard in its own area, and not in another', async () => {
@@ -189,7 +119,7 @@ describe('recording a hazard', () => {
     expect(mine.status).toBe(201);
     expect(theirs.status).toBe(403);
     expect(leaders.status).toBe(403);
-    expect((await table.listTownInstances(town)).map((i) => i.owner)).toEqual(['village-1']);
+    expect((await db.table.listTownInstances(town)).map((i) => i.owner)).toEqual(['village-1']);
   });
 });
 
@@ -265,7 +195,7 @@ describe('closing a hazard (整改销案)', () => {
     const again = await api('POST /hazards/{id}/close', { id: created.id, body: closeBody(1), as: admin, at: '2022-07-06' });
 
     expect(closed).toMatchObject({ status: 200, body: { status: 'closed', closedOn: '2022-07-05', version: 1 } });
-    expect(await table.getInstance(created.instanceId)).toMatchObject({ completedOn: '2022-07-05', review: 'accepted', status: 'on_time', nextActionOn: null, version: 1 });
+    expect(await db.table.getInstance(created.instanceId)).toMatchObject({ completedOn: '2022-07-05', review: 'accepted', status: 'on_time', nextActionOn: null, version: 1 });
     expect(again.status).toBe(409);
     expect(again.body['message']).toContain('was closed on 2022-07-05');
   });
@@ -283,14 +213,14 @@ describe('closing a hazard (整改销案)', () => {
     const closed = await api('POST /hazards/{id}/close', { id: created.id, body: closeBody(0), as: admin, at: '2022-07-04' });
 
     expect(closed.status).toBe(200);
-    const instance = await table.getInstance(created.instanceId);
+    const instance = await db.table.getInstance(created.instanceId);
     expect(instance).toMatchObject({ completedOn: '2022-07-01', review: 'accepted' });
     expect(instance.reports.map((r) => r.note)).toEqual(['已完成整改']);
   });
 
   it('is for admins only, needs evidence and the version read, and changes nothing when refused', async () => {
     const created = await createHazard(store.hazard);
-    const before = await everything();
+    const before = await snapshot();
 
     const byUnit = await api('POST /hazards/{id}/close', { id: created.id, body: closeBody(0), as: unit('village-1'), at: '2022-07-05' });
     const noEvidence = await api('POST /hazards/{id}/close', { id: created.id, body: { ...closeBody(0), evidence: [] }, as: admin, at: '2022-07-05' });
@@ -300,7 +230,7 @@ describe('closing a hazard (整改销案)', () => {
     expect(noEvidence.status).toBe(400);
     expect((noEvidence.body['issues'] as { path: string }[])[0]?.path).toBe('evidence');
     expect(stale).toMatchObject({ status: 409, body: { current: { id: created.id, version: 0, status: 'open' } } });
-    expect(await everything()).toEqual(before);
+    expect(await snapshot()).toEqual(before);
   });
 });
 
@@ -313,7 +243,7 @@ describe('listed supervision (挂牌督办)', () => {
     expect(listed.status).toBe(200);
     const listedId = `qingfeng:c08-listed-supervision:fire-office:2022-06-22~${major.id}`;
     expect(listed.body).toMatchObject({ version: 1, listed: { since: '2022-06-22', deadline: '2022-08-31', instanceIds: [listedId] } });
-    expect(await table.getInstance(listedId)).toMatchObject({ dutyId: 'c08-listed-supervision', owner: 'fire-office', dueOn: '2022-08-31', status: 'open', nextActionOn: '2022-06-22' });
+    expect(await db.table.getInstance(listedId)).toMatchObject({ dutyId: 'c08-listed-supervision', owner: 'fire-office', dueOn: '2022-08-31', status: 'open', nextActionOn: '2022-06-22' });
     expect((await api('GET /hazards', { query: { listed: 'true', status: 'open' }, as: leader, at: '2022-06-22' })).body['items']).toHaveLength(1);
 
     const progress = await api('POST /hazards/{id}/progress', { id: major.id, body: { version: 1, note: '宿舍已清空，货物搬迁中' }, as: unit('economic-office'), at: '2022-07-15' });
@@ -324,13 +254,13 @@ describe('listed supervision (挂牌督办)', () => {
     const closed = await api('POST /hazards/{id}/close', { id: major.id, body: { version: 2, note: '已搬离', evidence: [{ kind: 'document', name: '销案审批表' }] }, as: admin, at: '2022-08-10' });
     expect(closed.status).toBe(200);
     expect((closed.body['instances'] as { id: string }[]).map((i) => i.id).sort()).toEqual([major.instanceId, listedId].sort());
-    expect(await table.getInstance(listedId)).toMatchObject({ completedOn: '2022-08-10', review: 'accepted' });
+    expect(await db.table.getInstance(listedId)).toMatchObject({ completedOn: '2022-08-10', review: 'accepted' });
   });
 
   it('refuses a general hazard (409) and a past deadline (400), storing nothing', async () => {
     const general = await createHazard(store.hazard);
     const major = await createHazard(store.major);
-    const before = await everything();
+    const before = await snapshot();
 
     const notMajor = await api('POST /hazards/{id}/list', { id: general.id, body: { version: 0 }, as: admin, at: '2022-06-22' });
     const past = await api('POST /hazards/{id}/list', { id: major.id, body: { version: 0, deadline: '2022-06-01' }, as: admin, at: '2022-06-22' });
@@ -340,7 +270,7 @@ describe('listed supervision (挂牌督办)', () => {
     expect(past.status).toBe(400);
     expect((past.body['issues'] as { path: string }[])[0]?.path).toBe('deadline');
     expect(notListed.status).toBe(409);
-    expect(await everything()).toEqual(before);
+    expect(await snapshot()).toEqual(before);
   });
 });
 
@@ -371,7 +301,7 @@ describe('self-built houses (item 7)', () => {
     const turned = await api('POST /self-built-houses/{id}/hazards', { id, body: { version: 0, problem: 'indoor-ebike-charging', grade: 'major' }, as: unit('village-1'), at: '2022-06-21' });
     expect(turned.status).toBe(201);
     expect(turned.body).toMatchObject({ category: 'self-built-house', occupants: 16, problems: ['indoor-ebike-charging'], houseId: id, deadline: '2022-09-19', house: { version: 1 } });
-    expect(await table.getInstance(turned.body['instanceId'] as string)).toMatchObject({ dutyId: 'c07-self-built-housing-rectification', owner: 'village-1', dueOn: '2022-09-19' });
+    expect(await db.table.getInstance(turned.body['instanceId'] as string)).toMatchObject({ dutyId: 'c07-self-built-housing-rectification', owner: 'village-1', dueOn: '2022-09-19' });
     const stored = await api('GET /self-built-houses/{id}', { id, as: admin, at: '2022-06-21' });
     expect(stored.body['problems']).toEqual([
       { code: 'indoor-ebike-charging', note: '一楼楼梯间充电', hazardId: turned.body['id'] },
@@ -384,13 +314,13 @@ describe('self-built houses (item 7)', () => {
 
   it('refuses a problem turned into a hazard with a past deadline, leaving the house and the ledger as they were', async () => {
     const added = await api('POST /self-built-houses', { body: house, as: admin, at: '2022-06-20' });
-    const before = await everything();
+    const before = await snapshot();
 
     const past = await api('POST /self-built-houses/{id}/hazards', { id: added.body['id'] as string, body: { version: 0, problem: 'window-obstructions', grade: 'general', deadline: '2022-06-01' }, as: admin, at: '2022-06-21' });
 
     expect(past.status).toBe(400);
     expect((past.body['issues'] as { path: string }[]).map((i) => i.path)).toEqual(['deadline']);
-    expect(await everything()).toEqual(before);
+    expect(await snapshot()).toEqual(before);
   });
 });
 
@@ -418,13 +348,13 @@ describe('the quarterly exposure list', () => {
     expect(edited).toMatchObject({ status: 200, body: { version: 1, edited: true } });
     const rerun = await invoke(handlers.DraftExposure, 'DraftExposure', { town, date: '2022-06-30' });
     expect(rerun).toEqual({ town, date: '2022-06-30', quarter: '2022-Q2', created: false, status: 'draft', entries: 2 });
-    expect((await everything()).filter((i) => String(i['sk']).startsWith('EXPOSURE#'))).toHaveLength(1);
+    expect((await snapshot()).filter((i) => String(i['sk']).startsWith('EXPOSURE#'))).toHaveLength(1);
     expect((await api('GET /exposures/{id}', { id: '2022-Q2', as: admin, at: '2022-07-01' })).body).toMatchObject({ version: 1, entries: [{ description: '仓库内违规设置员工宿舍' }, {}] });
   });
 
   it('refuses an edit with a personal phone number, naming the entry and the field, and changes nothing', async () => {
     const { second } = await drafted();
-    const before = await everything();
+    const before = await snapshot();
 
     const answer = await api('PATCH /exposures/{id}', { id: '2022-Q2', body: { version: 0, entries: [{ hazardId: second.id, description: '房东电话 139-2345-6789' }] }, as: admin, at: '2022-07-01' });
 
@@ -432,7 +362,7 @@ describe('the quarterly exposure list', () => {
     expect(answer.body['issues']).toEqual([
       { path: 'entries[0].description', message: `entry ${second.id}: the description contains a personal phone number (mobile) (139******6789): an exposure list names no person and no phone number; remove it` },
     ]);
-    expect(await everything()).toEqual(before);
+    expect(await snapshot()).toEqual(before);
   });
 
   it("is approved and published by an admin; publishing is final and reports the quarter's exposure duty", async () => {
@@ -440,7 +370,7 @@ describe('the quarterly exposure list', () => {
     const duty = plan.duties.find((d) => d.id === 'c08-quarterly-hazard-exposure')!;
     const fireOffice = plan.units.find((u) => u.id === 'fire-office')!;
     const quarterly: InstanceRecord = newInstance(plan, 'v1', duty, fireOffice, scheduleFor(plan, planCalendar(plan), duty, periodContaining('quarterly', '2022-06-30')));
-    await table.createInstance(quarterly);
+    await db.table.createInstance(quarterly);
 
     const byLeader = await api('POST /exposures/{id}/approve', { id: '2022-Q2', body: { version: 0 }, as: leader, at: '2022-06-30' });
     const early = await api('POST /exposures/{id}/publish', { id: '2022-Q2', body: { version: 0 }, as: admin, at: '2022-06-30' });
@@ -455,7 +385,7 @@ describe('the quarterly exposure list', () => {
     expect(approved).toMatchObject({ status: 200, body: { status: 'approved', approvedOn: '2022-06-30', version: 2 } });
     expect(published).toMatchObject({ status: 200, body: { status: 'published', publishedOn: '2022-06-30', version: 3, reported: [{ id: quarterly.id, completedOn: '2022-06-30', status: 'on_time', review: 'awaiting' }] } });
     expect(afterwards.status).toBe(409);
-    expect(await table.getInstance(quarterly.id)).toMatchObject({ completedOn: '2022-06-30', review: 'awaiting', version: 1 });
+    expect(await db.table.getInstance(quarterly.id)).toMatchObject({ completedOn: '2022-06-30', review: 'awaiting', version: 1 });
     const listed = await api('GET /exposures', { as: admin, at: '2022-07-01' });
     expect(listed.body['items']).toEqual([expect.objectContaining({ id: '2022-Q2', status: 'published', entries: 1, version: 3 })]);
     expect((await api('GET /exposures', { as: unit('fire-office'), at: '2022-07-01' })).status).toBe(403);
@@ -474,16 +404,16 @@ describe('the ledgers', () => {
     const exposure = await api('GET /exposures/{id}/ledger.xlsx', { id: '2022-Q2', as: admin, at: '2022-06-30' });
 
     expect(forAdmin.headers['content-type']).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
-    const adminSheet = (await openWorkbook(forAdmin.bytes)).getWorksheet('火灾隐患台账')!;
+    const adminSheet = (await workbookOf(forAdmin)).getWorksheet('火灾隐患台账')!;
     expect(adminSheet.getRow(HEADER_ROW).getCell(1).value).toBe('序号');
     expect(JSON.stringify(adminSheet.getSheetValues())).toContain('13812345678');
-    const leaderSheet = (await openWorkbook(forLeader.bytes)).getWorksheet('火灾隐患台账')!;
+    const leaderSheet = (await workbookOf(forLeader)).getWorksheet('火灾隐患台账')!;
     expect(leaderSheet.getRow(2).getCell(1).value).toContain('等级：重大火灾隐患');
     expect(JSON.stringify(leaderSheet.getSheetValues())).not.toContain('13812345678');
-    const houseBook = await openWorkbook(houses.bytes);
+    const houseBook = await workbookOf(houses);
     expect(houseBook.worksheets.map((s) => s.name)).toEqual(['底数清单', '问题台账']);
     expect(houseBook.getWorksheet('问题台账')!.getRow(HEADER_ROW + 1).getCell(5).value).toBe('违规使用易燃可燃夹芯彩钢板或其他易燃材料');
-    const exposureSheet = (await openWorkbook(exposure.bytes)).getWorksheet('曝光清单')!;
+    const exposureSheet = (await workbookOf(exposure)).getWorksheet('曝光清单')!;
     expect(exposureSheet.getRow(HEADER_ROW).getCell(6).value).toBe('隐患情况');
     const values = JSON.stringify(exposureSheet.getSheetValues());
     expect(values).toContain('鑫源五金厂仓库');

@@ -10,21 +10,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import ExcelJS from 'exceljs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { shardOf } from '../../functions/core/ids.ts';
 import type { InstanceRecord } from '../../functions/core/instance.ts';
 import { parsePlan } from '../../functions/core/plan-parse.ts';
-import { apiGatewayEvent } from '../../local/api/api-gateway-event.ts';
-import { tokenClaims, type TokenClaimsInput } from '../../local/api/local-auth.ts';
-import { startIntegrationEnvironment, type IntegrationEnvironment } from '../support/dynamodb-engines.ts';
+import type { TokenClaimsInput } from '../../local/api/local-auth.ts';
+import { dynaliteTable, routeCaller, workbookOf, type Handler } from '../support/api-call.ts';
 import { invoke } from '../support/lambda-invoke.ts';
-
-type TableModule = typeof import('../../functions/adapters/table.ts');
-type Handler = (event: never, context: Context) => Promise<unknown>;
 
 const file = join(resolve(import.meta.dirname, '../..'), 'plans/qingfeng-2022.yaml');
 const plan = parsePlan(readFileSync(file, 'utf8'), file);
@@ -58,87 +50,30 @@ const investigationId = (owner: string, ref = 'fire-1', day = '2022-06-15') => `
 const accountabilityId = (ref = 'fire-1', day = '2022-06-15') => `${town}:s3-3-accountability-review:safety-committee:${day}~${ref}`;
 const investigators = ['emergency-office', 'fire-committee', 'police-station'];
 
-let env: IntegrationEnvironment;
-let table: TableModule;
-let scanClient: DynamoDBDocumentClient;
 const handlers = {} as Record<'Incidents' | 'AuditLog' | 'ReportWork' | 'FollowUp', Handler>;
-let requests = 0;
 
-interface Request {
-  id?: string;
-  query?: Record<string, string>;
-  body?: unknown;
-  as: TokenClaimsInput;
-  /** A day (10:00 in Shanghai) or an instant. */
-  at: string;
-}
+const db = dynaliteTable((table) => table.putTownPlan(plan, 'v1'));
+const { snapshot } = db;
 
-interface Answer {
-  status: number;
-  body: Record<string, unknown>;
-  headers: Record<string, string>;
-  bytes?: Buffer;
-}
+beforeAll(async () => {
+  handlers.Incidents = (await import('../../functions/handlers/incidents.ts')).handler;
+  handlers.AuditLog = (await import('../../functions/handlers/audit-log.ts')).handler;
+  handlers.ReportWork = (await import('../../functions/handlers/report-work.ts')).handler;
+  handlers.FollowUp = (await import('../../functions/handlers/follow-up.ts')).handler;
+});
 
-async function api(routeKey: string, request: Request): Promise<Answer> {
-  const [method, template] = routeKey.split(' ') as [string, string];
-  const at = request.at.length === 10 ? `${request.at}T02:00:00Z` : request.at;
-  requests += 1;
-  const fn = template.startsWith('/incidents') ? 'Incidents' : template === '/audit' ? 'AuditLog' : 'ReportWork';
-  const event: APIGatewayProxyEventV2 = apiGatewayEvent({
-    method,
-    path: request.id === undefined ? template : template.replace('{id}', encodeURIComponent(request.id)),
-    routeKey,
-    ...(request.id === undefined ? {} : { pathParameters: { id: request.id } }),
-    ...(request.query ? { query: request.query } : {}),
-    headers: { 'content-type': 'application/json' },
-    ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
-    at,
-    claims: tokenClaims(request.as),
-    requestId: `incident-request-${requests}`,
-  });
-  const result = await invoke<{ statusCode: number; body: string; headers: Record<string, string>; isBase64Encoded?: boolean }>(handlers[fn], fn, event);
-  if (result.isBase64Encoded) return { status: result.statusCode, body: {}, headers: result.headers, bytes: Buffer.from(result.body, 'base64') };
-  return { status: result.statusCode, body: JSON.parse(result.body) as Record<string, unknown>, headers: result.headers };
-}
+const api = routeCaller({
+  handlers,
+  functionOf: (template) => (template.startsWith('/incidents') ? 'Incidents' : template === '/audit' ? 'AuditLog' : 'ReportWork'),
+  requestIds: 'incident-request',
+});
 
 const record = (body: unknown, as: TokenClaimsInput = admin, at = '2022-06-20') => api('POST /incidents', { as, body, at });
 const close = (id: string, body: unknown, as: TokenClaimsInput = admin, at = '2022-07-27') => api('POST /incidents/{id}/investigation/close', { id, as, body, at });
 const getOne = (id: string, as: TokenClaimsInput = admin, at = '2022-07-27') => api('GET /incidents/{id}', { id, as, at });
 
-async function snapshot(): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await scanClient.send(new ScanCommand({ TableName: env.table.tableName, ExclusiveStartKey: start }));
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return items.sort((a, b) => `${String(a['pk'])}|${String(a['sk'])}`.localeCompare(`${String(b['pk'])}|${String(b['sk'])}`));
-}
-
-const instancesOf = async (): Promise<InstanceRecord[]> => (await table.listTownInstances(town)).sort((a, b) => a.id.localeCompare(b.id));
+const instancesOf = async (): Promise<InstanceRecord[]> => (await db.table.listTownInstances(town)).sort((a, b) => a.id.localeCompare(b.id));
 const auditOf = async (target?: string) => (await api('GET /audit', { as: admin, at: '2022-07-28', ...(target ? { query: { target } } : {}) })).body['items'] as Record<string, unknown>[];
-
-beforeAll(async () => {
-  env = await startIntegrationEnvironment('dynalite');
-  table = await import('../../functions/adapters/table.ts');
-  handlers.Incidents = (await import('../../functions/handlers/incidents.ts')).handler;
-  handlers.AuditLog = (await import('../../functions/handlers/audit-log.ts')).handler;
-  handlers.ReportWork = (await import('../../functions/handlers/report-work.ts')).handler;
-  handlers.FollowUp = (await import('../../functions/handlers/follow-up.ts')).handler;
-  scanClient = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: env.endpoint }));
-}, 120_000);
-
-afterAll(async () => {
-  scanClient?.destroy();
-  await env?.stop();
-}, 30_000);
-
-beforeEach(async () => {
-  await env.reset();
-  await table.putTownPlan(plan, 'v1');
-});
 
 describe('POST /incidents', () => {
   it('records a fatal fire: the investigation for its three owners and the accountability review, with `<fire day>~fire-1` periods, its audit entry and the owners told at once', async () => {
@@ -166,29 +101,29 @@ describe('POST /incidents', () => {
     expect(audit[0]).toMatchObject({ action: 'incident.record', actor: { subject: 'admin-1', role: 'admin' }, before: null, after: { id: 'fire-1', occurredOn: '2022-06-15' } });
     expect(((audit[0]?.['after'] as { instanceIds: string[] }).instanceIds).sort()).toEqual(stored.map((i) => i.id));
 
-    const mail = await env.mailbox.messages();
+    const mail = await db.env.mailbox.messages();
     expect(mail.map((m) => m.destination.to[0]).sort()).toEqual([...investigators, 'safety-committee'].map(address));
     const police = mail.find((m) => m.destination.to[0] === address('police-station'));
     expect(police?.subject).toBe('【火灾事故·新任务】派出所：火灾事故延伸调查（2022-06-15火灾，fire-1），请于2022-07-27前报送');
     expect(police?.body.text).toContain('调查范围：倒查工程建设、中介服务、消防产品质量、使用管理等各方主体责任');
     expect(police?.body.html).toContain('<table');
     // The mail went through the outbox of the next follow-up (Tuesday 06-21), sent, nothing left marked undelivered.
-    expect((await table.listIntents(town, '2022-06-21')).map((i) => [i.recipient, i.purpose, i.status])).toEqual(
+    expect((await db.table.listIntents(town, '2022-06-21')).map((i) => [i.recipient, i.purpose, i.status])).toEqual(
       [...investigators, 'safety-committee'].map((u) => [address(u), 'incident#fire-1#recorded', 'sent']),
     );
-    expect(await table.listUndelivered('2022-06-21', shardOf(town, Number(process.env['FOLLOW_UP_SHARDS'])))).toEqual([]);
+    expect(await db.table.listUndelivered('2022-06-21', shardOf(town, Number(process.env['FOLLOW_UP_SHARDS'])))).toEqual([]);
   });
 
   it('the next follow-up does not send the notice again; the ladder goes on from the reminders', async () => {
     await record(fatal);
-    await env.mailbox.clear();
+    await db.env.mailbox.clear();
 
     const shard = shardOf(town, Number(process.env['FOLLOW_UP_SHARDS']));
     await invoke(handlers.FollowUp, 'FollowUp', { shard, date: '2022-06-21' });
-    expect(await env.mailbox.messages()).toEqual([]);
+    expect(await db.env.mailbox.messages()).toEqual([]);
     await invoke(handlers.FollowUp, 'FollowUp', { shard, date: '2022-07-20' });
-    expect((await env.mailbox.messages()).map((m) => m.subject).every((s) => s.startsWith('【到期提醒】'))).toBe(true);
-    expect(await env.mailbox.messages()).toHaveLength(4);
+    expect((await db.env.mailbox.messages()).map((m) => m.subject).every((s) => s.startsWith('【到期提醒】'))).toBe(true);
+    expect(await db.env.mailbox.messages()).toHaveLength(4);
   });
 
   it('records a minor fire and opens nothing', async () => {
@@ -196,7 +131,7 @@ describe('POST /incidents', () => {
 
     expect(answer).toMatchObject({ status: 201, body: { id: 'fire-1', serious: false, stage: 'no-investigation', investigation: null, accountability: [], notified: [] } });
     expect(await instancesOf()).toEqual([]);
-    expect(await env.mailbox.messages()).toEqual([]);
+    expect(await db.env.mailbox.messages()).toEqual([]);
     expect(await auditOf('incident:fire-1')).toHaveLength(1);
   });
 
@@ -213,7 +148,7 @@ describe('POST /incidents', () => {
 
   it('answers the same fire sent again (a retry after a lost answer) with 409 naming the fire: no second incident, no second mail', async () => {
     const first = await record(fatal);
-    const mailed = (await env.mailbox.messages()).length;
+    const mailed = (await db.env.mailbox.messages()).length;
     const before = await snapshot();
 
     const again = await record({ ...fatal, place: ` ${fatal.place} ` });
@@ -222,7 +157,7 @@ describe('POST /incidents', () => {
     expect(again).toMatchObject({ status: 409, body: { current: { id: 'fire-1' } } });
     expect(String(again.body['message'])).toMatch(/already recorded as fire-1/);
     expect(await snapshot()).toEqual(before);
-    expect(await env.mailbox.messages()).toHaveLength(mailed);
+    expect(await db.env.mailbox.messages()).toHaveLength(mailed);
   });
 
   it('gives two fires recorded at the same moment two numbers: the one that loses the race takes the next', async () => {
@@ -248,7 +183,7 @@ describe('POST /incidents', () => {
     expect(answer.status).toBe(400);
     expect(answer.body['issues']).toEqual([expect.objectContaining({ path, message: expect.stringMatching(message) })]);
     expect(await snapshot()).toEqual(before);
-    expect(await env.mailbox.messages()).toEqual([]);
+    expect(await db.env.mailbox.messages()).toEqual([]);
   });
 
   it('refuses a fire dated the next day when it is still today in Shanghai (23:30 on 06-20 is 15:30 UTC)', async () => {
@@ -263,16 +198,16 @@ describe('POST /incidents', () => {
     // An instance already where fire-1's police-station investigation would go.
     await record(fatal);
     const taken = (await instancesOf()).find((i) => i.owner === 'police-station') as InstanceRecord;
-    await env.reset();
-    await table.putTownPlan(plan, 'v1');
-    await table.createInstance(taken);
+    await db.env.reset();
+    await db.table.putTownPlan(plan, 'v1');
+    await db.table.createInstance(taken);
     const before = await snapshot();
 
     const answer = await record(fatal);
 
     expect(answer.status).toBe(409);
     expect(await snapshot()).toEqual(before);
-    expect(await env.mailbox.messages()).toEqual([]);
+    expect(await db.env.mailbox.messages()).toEqual([]);
   });
 
   it('is for admins of the town: a leader or a unit is refused with 403 and nothing changes', async () => {
@@ -287,7 +222,7 @@ describe('POST /incidents', () => {
 describe('POST /incidents/{id}/investigation/close', () => {
   it('completes the investigation, opens the rectifications and writes the look-back to open three months on, all audited; the rectification owners are told', async () => {
     await record(fatal);
-    await env.mailbox.clear();
+    await db.env.mailbox.clear();
 
     const answer = await close('fire-1', closeBody(0));
 
@@ -315,7 +250,7 @@ describe('POST /incidents/{id}/investigation/close', () => {
     expect((await auditOf('incident:fire-1')).map((e) => e['action'])).toEqual(['incident.close-investigation', 'incident.record']);
     expect((await auditOf(`instance:${investigationId('police-station')}`)).map((e) => [e['action'], e['reason']])).toEqual([['instance.close-investigation', '延伸调查结案（fire-1）']]);
 
-    const mail = await env.mailbox.messages();
+    const mail = await db.env.mailbox.messages();
     expect(mail.map((m) => m.destination.to[0]).sort()).toEqual([address('emergency-office'), address('village-1')]);
     expect(mail.find((m) => m.destination.to[0] === address('village-1'))?.body.text).toContain('整改事项：拆除违规搭建的电动自行车充电棚');
   });
@@ -364,7 +299,7 @@ describe('POST /incidents/{id}/investigation/close', () => {
 
     await close('fire-1', closeBody(0));
 
-    expect(await table.getInstance(investigationId('police-station'))).toMatchObject({ completedOn: '2022-07-20', review: 'accepted', reports: [{ n: 1, note: '调查报告已报送' }] });
+    expect(await db.table.getInstance(investigationId('police-station'))).toMatchObject({ completedOn: '2022-07-20', review: 'accepted', reports: [{ n: 1, note: '调查报告已报送' }] });
   });
 
   it('is for admins: a leader is refused with 403', async () => {
@@ -426,8 +361,7 @@ describe('reading incidents', () => {
     expect(answer.status).toBe(200);
     expect(answer.headers['content-type']).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
     expect(answer.headers['content-disposition']).toContain(`filename*=UTF-8''${encodeURIComponent('火灾事故台账-青峰镇-2022-07-28.xlsx')}`);
-    const workbook = new ExcelJS.Workbook();
-    await workbook.xlsx.load(answer.bytes as unknown as ArrayBuffer);
+    const workbook = await workbookOf(answer);
     const sheet = workbook.getWorksheet('火灾事故台账');
     expect(sheet?.getRow(3).getCell(2).value).toBe('事故编号');
     expect([sheet?.getRow(4).getCell(2).value, sheet?.getRow(5).getCell(2).value]).toEqual(['fire-1', 'fire-2']);

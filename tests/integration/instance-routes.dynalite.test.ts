@@ -8,19 +8,14 @@
  * June and July 2022 are opened, ten instances in all. June's are due 2022-06-30 (yellow 07-01,
  * red 07-07, warning talk 07-14, missed 07-28).
  */
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { shardOf } from '../../functions/core/ids.ts';
 import type { InstanceRecord } from '../../functions/core/instance.ts';
-import { apiGatewayEvent } from '../../local/api/api-gateway-event.ts';
-import { tokenClaims, type TokenClaimsInput } from '../../local/api/local-auth.ts';
+import type { TokenClaimsInput } from '../../local/api/local-auth.ts';
 import { startS3StandIn, type S3StandIn } from '../../local/runtime/s3-stand-in.ts';
-import { startIntegrationEnvironment, type IntegrationEnvironment } from '../support/dynamodb-engines.ts';
+import { dynaliteTable, requestInstant, routeCaller, type Handler, type RouteRequest } from '../support/api-call.ts';
 import { invoke } from '../support/lambda-invoke.ts';
 import { buildPlan, dutyInput } from '../support/plan-fixture.ts';
-
-type TableModule = typeof import('../../functions/adapters/table.ts');
-type Handler = (event: never, context: Context) => Promise<unknown>;
 
 const town = 'qingfeng';
 const plan = buildPlan({
@@ -41,30 +36,44 @@ const leader: TokenClaimsInput = { role: 'leader', town };
 const unit = (id: string): TokenClaimsInput => ({ role: 'unit', town, unit: id });
 const otherTown = (role: 'admin' | 'leader'): TokenClaimsInput => ({ role, town: 'shuangshi' });
 
-let env: IntegrationEnvironment;
 let s3: S3StandIn;
-let table: TableModule;
 const handlers = {} as Record<'Instances' | 'ReportWork' | 'ReviewWork' | 'Scores' | 'AuditLog' | 'OpenPeriod' | 'FollowUp', Handler>;
 /** The instant of the request being sent: the S3 stand-in judges a presigned URL's expiry by it. */
 let requestAt = new Date('2022-06-20T02:00:00Z');
-let requests = 0;
 
-interface Request {
-  id?: string;
-  query?: Record<string, string>;
-  body?: unknown;
-  as: TokenClaimsInput;
-  /** The request's instant (ISO); 10:00 in Shanghai on the day given as YYYY-MM-DD. */
-  at: string;
-}
+const db = dynaliteTable(
+  async (table) => {
+    await table.putTownPlan(plan, 'v1');
+    for (const date of ['2022-06-01', '2022-07-01']) await invoke(handlers.OpenPeriod, 'OpenPeriod', { town, cadence: 'monthly', date });
+  },
+  {
+    // As the local runtime does: the handlers' S3 client talks to the stand-in (path-style), which it reads when it loads.
+    started: async () => {
+      const bucket = process.env['EVIDENCE_BUCKET'];
+      if (!bucket) throw new Error('the template gives the ReportWork function no EVIDENCE_BUCKET');
+      s3 = await startS3StandIn({ host: '127.0.0.1', port: 0, buckets: [bucket], credentials: { local: 'local' }, now: () => new Date(requestAt.getTime() + 60_000) });
+      process.env['AWS_ENDPOINT_URL_S3'] = s3.endpoint;
+    },
+  },
+);
 
-/** A request as API Gateway delivers it to the function behind `routeKey`; the answer with its JSON body. */
-async function api(routeKey: string, request: Request): Promise<{ status: number; body: Record<string, unknown> }> {
-  const [method, template] = routeKey.split(' ') as [string, string];
-  const at = request.at.length === 10 ? `${request.at}T02:00:00Z` : request.at;
-  requestAt = new Date(at);
-  requests += 1;
-  const fn =
+beforeAll(async () => {
+  handlers.Instances = (await import('../../functions/handlers/instances.ts')).handler;
+  handlers.ReportWork = (await import('../../functions/handlers/report-work.ts')).handler;
+  handlers.ReviewWork = (await import('../../functions/handlers/review-work.ts')).handler;
+  handlers.Scores = (await import('../../functions/handlers/scores.ts')).handler;
+  handlers.AuditLog = (await import('../../functions/handlers/audit-log.ts')).handler;
+  handlers.OpenPeriod = (await import('../../functions/handlers/open-period.ts')).handler;
+  handlers.FollowUp = (await import('../../functions/handlers/follow-up.ts')).handler;
+});
+
+afterAll(async () => {
+  await s3?.close();
+}, 30_000);
+
+const call = routeCaller({
+  handlers,
+  functionOf: (template) =>
     template === '/instances' || template === '/instances/{id}'
       ? 'Instances'
       : template.endsWith('/report') || template.endsWith('/evidence')
@@ -73,21 +82,14 @@ async function api(routeKey: string, request: Request): Promise<{ status: number
           ? 'ReviewWork'
           : template === '/scores'
             ? 'Scores'
-            : 'AuditLog';
-  const event: APIGatewayProxyEventV2 = apiGatewayEvent({
-    method,
-    path: request.id === undefined ? template : template.replace('{id}', encodeURIComponent(request.id)),
-    routeKey,
-    ...(request.id === undefined ? {} : { pathParameters: { id: request.id } }),
-    ...(request.query ? { query: request.query } : {}),
-    headers: { 'content-type': 'application/json' },
-    ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
-    at,
-    claims: tokenClaims(request.as),
-    requestId: `request-${requests}`,
-  });
-  const result = await invoke<{ statusCode: number; body: string }>(handlers[fn as keyof typeof handlers], fn, event);
-  return { status: result.statusCode, body: JSON.parse(result.body) as Record<string, unknown> };
+            : 'AuditLog',
+  requestIds: 'request',
+});
+
+/** A request as API Gateway delivers it to the function behind `routeKey`, at the instant the S3 stand-in goes by. */
+function api(routeKey: string, request: RouteRequest) {
+  requestAt = new Date(requestInstant(request.at));
+  return call(routeKey, request);
 }
 
 const list = (as: TokenClaimsInput, query: Record<string, string> = {}) => api('GET /instances', { as, query, at: '2022-06-20' });
@@ -108,35 +110,7 @@ async function allPages(as: TokenClaimsInput, query: Record<string, string>): Pr
   return { pages, ids: seen.sort() };
 }
 
-const stored = (id: string): Promise<InstanceRecord> => table.getInstance(id);
-
-beforeAll(async () => {
-  env = await startIntegrationEnvironment('dynalite');
-  const bucket = process.env['EVIDENCE_BUCKET'];
-  if (!bucket) throw new Error('the template gives the ReportWork function no EVIDENCE_BUCKET');
-  s3 = await startS3StandIn({ host: '127.0.0.1', port: 0, buckets: [bucket], credentials: { local: 'local' }, now: () => new Date(requestAt.getTime() + 60_000) });
-  // As the local runtime does: the handlers' S3 client talks to the stand-in (path-style).
-  process.env['AWS_ENDPOINT_URL_S3'] = s3.endpoint;
-  table = await import('../../functions/adapters/table.ts');
-  handlers.Instances = (await import('../../functions/handlers/instances.ts')).handler;
-  handlers.ReportWork = (await import('../../functions/handlers/report-work.ts')).handler;
-  handlers.ReviewWork = (await import('../../functions/handlers/review-work.ts')).handler;
-  handlers.Scores = (await import('../../functions/handlers/scores.ts')).handler;
-  handlers.AuditLog = (await import('../../functions/handlers/audit-log.ts')).handler;
-  handlers.OpenPeriod = (await import('../../functions/handlers/open-period.ts')).handler;
-  handlers.FollowUp = (await import('../../functions/handlers/follow-up.ts')).handler;
-}, 120_000);
-
-afterAll(async () => {
-  await s3?.close();
-  await env?.stop();
-}, 30_000);
-
-beforeEach(async () => {
-  await env.reset();
-  await table.putTownPlan(plan, 'v1');
-  for (const date of ['2022-06-01', '2022-07-01']) await invoke(handlers.OpenPeriod, 'OpenPeriod', { town, cadence: 'monthly', date });
-});
+const stored = (id: string): Promise<InstanceRecord> => db.table.getInstance(id);
 
 describe('GET /instances', () => {
   it('lists the town\'s instances a page at a time, each once, across pages', async () => {
@@ -348,7 +322,7 @@ describe('telling the unit of a return or reopen', () => {
   const address = 'emergency-office@qingfeng.example.org';
   const shard = () => shardOf(town, Number(process.env['FOLLOW_UP_SHARDS']));
   const returnIt = (version: number, at: string, reason = '缺少会议签到表') => api('POST /instances/{id}/return', { id, as: admin, body: { version, reason }, at });
-  const returnMail = async () => (await env.mailbox.messages()).filter((m) => m.subject.startsWith('【退回重报】'));
+  const returnMail = async () => (await db.env.mailbox.messages()).filter((m) => m.subject.startsWith('【退回重报】'));
 
   it('sends one mail to the unit\'s contacts with the reason in its text and HTML; the same request retried sends no second', async () => {
     await api('POST /instances/{id}/report', { id, as: unit('emergency-office'), body: report, at: '2022-06-20' });
@@ -358,15 +332,15 @@ describe('telling the unit of a return or reopen', () => {
 
     expect(returned).toMatchObject({ status: 200, body: { review: 'returned', notified: [address] } });
     expect(retried).toMatchObject({ status: 409, body: { current: { id, version: 2, review: 'returned' } } });
-    const mail = await env.mailbox.messages();
+    const mail = await db.env.mailbox.messages();
     expect(mail).toHaveLength(1);
     expect(mail[0]).toMatchObject({ from: process.env['MAIL_FROM'], destination: { to: [address] }, subject: '【退回重报】应急办：每月分析消防安全形势（2022-06），请于2022-06-30前重新报送' });
     expect(mail[0]?.body.text).toContain('退回原因：缺少会议签到表 <原件>');
     expect(mail[0]?.body.text).toContain('2022-06-20报送的“每月分析消防安全形势”（2022-06）');
     expect(mail[0]?.body.html).toContain('缺少会议签到表 &lt;原件&gt;');
     // In the outbox of the next follow-up (Wednesday 06-22), sent, and no town left marked undelivered.
-    expect((await table.listIntents(town, '2022-06-22')).map((i) => [i.recipient, i.purpose, i.status])).toEqual([[address, `returned#${id}#1`, 'sent']]);
-    expect(await table.listUndelivered('2022-06-22', shard())).toEqual([]);
+    expect((await db.table.listIntents(town, '2022-06-22')).map((i) => [i.recipient, i.purpose, i.status])).toEqual([[address, `returned#${id}#1`, 'sent']]);
+    expect(await db.table.listUndelivered('2022-06-22', shard())).toEqual([]);
   });
 
   it('tells of a reopen, and tells a unit without contacts nothing, saying so', async () => {
@@ -380,7 +354,7 @@ describe('telling the unit of a return or reopen', () => {
 
     expect(reopened).toMatchObject({ status: 200, body: { notified: [address] } });
     expect(nobody).toMatchObject({ status: 200, body: { review: 'returned', notified: [] } });
-    const mail = await env.mailbox.messages();
+    const mail = await db.env.mailbox.messages();
     expect(mail.map((m) => [m.destination.to, m.subject])).toEqual([[[address], '【重新办理】应急办：每月分析消防安全形势（2022-06），已逾期，请立即重新报送']]);
     // Returned on Friday 07-08, past red (07-07): the follow-up of Monday 07-11 sends red.
     expect(mail[0]?.body.text).toContain('2022-07-11前仍未报送将亮红灯');
@@ -400,16 +374,16 @@ describe('telling the unit of a return or reopen', () => {
     }
 
     expect(returned).toMatchObject({ status: 200, body: { review: 'returned', notified: [address] } });
-    expect(await env.mailbox.messages()).toEqual([]);
-    expect((await table.listIntents(town, '2022-07-11')).map((i) => [i.recipient, i.status])).toEqual([[address, 'retryable']]);
-    expect(await table.listUndelivered('2022-07-11', shard())).toEqual([town]);
+    expect(await db.env.mailbox.messages()).toEqual([]);
+    expect((await db.table.listIntents(town, '2022-07-11')).map((i) => [i.recipient, i.status])).toEqual([[address, 'retryable']]);
+    expect(await db.table.listUndelivered('2022-07-11', shard())).toEqual([town]);
 
     const followUp = await invoke(handlers.FollowUp, 'FollowUp', { shard: shard(), date: '2022-07-11' });
 
     expect(followUp).toMatchObject({ uncertain: 0 });
     expect((await returnMail()).map((m) => m.destination.to)).toEqual([[address]]);
-    expect((await table.listIntents(town, '2022-07-11')).find((i) => i.purpose.startsWith('returned#'))?.status).toBe('sent');
-    expect(await table.listUndelivered('2022-07-11', shard())).toEqual([]);
+    expect((await db.table.listIntents(town, '2022-07-11')).find((i) => i.purpose.startsWith('returned#'))?.status).toBe('sent');
+    expect(await db.table.listUndelivered('2022-07-11', shard())).toEqual([]);
   });
 });
 

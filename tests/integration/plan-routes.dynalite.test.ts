@@ -6,21 +6,15 @@
  * (emergency-office) and 示例村一 (village-1) owe both, 示例村二 (village-2) owes the analysis only.
  * June 2022 is opened: five instances, due 2022-06-30 (reminders 06-23 and 06-29).
  */
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import type { AuditEntry } from '../../functions/core/audit.ts';
-import { apiGatewayEvent } from '../../local/api/api-gateway-event.ts';
-import { tokenClaims, type TokenClaimsInput } from '../../local/api/local-auth.ts';
-import { startIntegrationEnvironment, type IntegrationEnvironment } from '../support/dynamodb-engines.ts';
+import type { TokenClaimsInput } from '../../local/api/local-auth.ts';
+import { dynaliteTable, routeCaller, type Handler } from '../support/api-call.ts';
 import { invoke } from '../support/lambda-invoke.ts';
 import { buildPlan, dutyInput, planInput } from '../support/plan-fixture.ts';
 
-type TableModule = typeof import('../../functions/adapters/table.ts');
 type AuditModule = typeof import('../../functions/adapters/audit-log.ts');
-type Handler = (event: never, context: Context) => Promise<unknown>;
 
 /** A town of its own for each test: plan versions are cached by town and id, and a wiped table reuses ids. */
 let town = 'qingfeng';
@@ -38,58 +32,39 @@ const otherAdmin = (): TokenClaimsInput => ({ role: 'admin', town, subject: 'adm
 const leader = (): TokenClaimsInput => ({ role: 'leader', town });
 const unitUser = (id: string): TokenClaimsInput => ({ role: 'unit', town, unit: id });
 
-let env: IntegrationEnvironment;
-let table: TableModule;
 let audit: AuditModule;
-let raw: DynamoDBDocumentClient;
 const handlers = {} as Record<'Plans' | 'Duties' | 'Units' | 'Calendar' | 'OpenPeriod', Handler>;
-let requests = 0;
 
-interface Request {
-  id?: string;
-  query?: Record<string, string>;
-  body?: unknown;
-  as: TokenClaimsInput;
-  /** YYYY-MM-DD (10:00 in Shanghai) or an ISO instant. */
-  at: string;
-}
+const db = dynaliteTable(async (table) => {
+  towns += 1;
+  town = `qingfeng-${towns}`;
+  await table.putTownPlan(townPlan(), 'v1');
+  await invoke(handlers.OpenPeriod, 'OpenPeriod', { town, cadence: 'monthly', date: '2022-06-01' });
+});
+const { snapshot } = db;
+
+beforeAll(async () => {
+  audit = await import('../../functions/adapters/audit-log.ts');
+  handlers.Plans = (await import('../../functions/handlers/plans.ts')).handler as Handler;
+  handlers.Duties = (await import('../../functions/handlers/duties.ts')).handler as Handler;
+  handlers.Units = (await import('../../functions/handlers/units.ts')).handler as Handler;
+  handlers.Calendar = (await import('../../functions/handlers/calendar.ts')).handler as Handler;
+  handlers.OpenPeriod = (await import('../../functions/handlers/open-period.ts')).handler as Handler;
+});
 
 const FUNCTIONS: Record<string, 'Plans' | 'Duties' | 'Units' | 'Calendar'> = { plans: 'Plans', duties: 'Duties', units: 'Units', calendar: 'Calendar', 'key-dates': 'Calendar' };
 
-/** A request as API Gateway delivers it to the function behind `routeKey`; the answer with its JSON body. */
-async function api(routeKey: string, request: Request): Promise<{ status: number; body: Record<string, unknown> }> {
-  const [method, template] = routeKey.split(' ') as [string, string];
-  const at = request.at.length === 10 ? `${request.at}T02:00:00Z` : request.at;
-  requests += 1;
-  const fn = FUNCTIONS[template.split('/')[1] ?? ''];
-  if (!fn) throw new Error(`no function for ${routeKey}`);
-  const event: APIGatewayProxyEventV2 = apiGatewayEvent({
-    method,
-    path: request.id === undefined ? template : template.replace('{id}', encodeURIComponent(request.id)),
-    routeKey,
-    ...(request.id === undefined ? {} : { pathParameters: { id: request.id } }),
-    ...(request.query ? { query: request.query } : {}),
-    headers: { 'content-type': 'application/json', 'user-agent': 'vitest' },
-    ...(request.body === undefined ? {} : { body: typeof request.body === 'string' ? request.body : JSON.stringify(request.body) }),
-    at,
-    claims: tokenClaims(request.as),
-    requestId: `plan-routes-${requests}`,
-  });
-  const result = await invoke<{ statusCode: number; body: string }>(handlers[fn], fn, event);
-  return { status: result.statusCode, body: JSON.parse(result.body) as Record<string, unknown> };
-}
-
-/** Every item of the table, sorted by key: what "nothing changed" is checked against. */
-async function everything(): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await raw.send(new ScanCommand({ TableName: env.table.tableName, ExclusiveStartKey: start, ConsistentRead: true }));
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return items.sort((a, b) => `${String(a['pk'])}|${String(a['sk'])}`.localeCompare(`${String(b['pk'])}|${String(b['sk'])}`));
-}
+/** A request as API Gateway delivers it to the function behind `routeKey`, at a day (10:00 in Shanghai) or an instant. */
+const api = routeCaller({
+  handlers,
+  functionOf: (template) => {
+    const fn = FUNCTIONS[template.split('/')[1] ?? ''];
+    if (!fn) throw new Error(`no function for ${template}`);
+    return fn;
+  },
+  requestIds: 'plan-routes',
+  headers: { 'user-agent': 'vitest' },
+});
 
 async function auditEntries(): Promise<AuditEntry[]> {
   return (await audit.listAudit(town, { limit: 100 })).items;
@@ -97,39 +72,13 @@ async function auditEntries(): Promise<AuditEntry[]> {
 
 const reason = '镇消防安全委员会办公室调整';
 
-beforeAll(async () => {
-  env = await startIntegrationEnvironment('dynalite');
-  // Only now: handlers and adapters read their environment and create their clients when they load.
-  table = await import('../../functions/adapters/table.ts');
-  audit = await import('../../functions/adapters/audit-log.ts');
-  handlers.Plans = (await import('../../functions/handlers/plans.ts')).handler as Handler;
-  handlers.Duties = (await import('../../functions/handlers/duties.ts')).handler as Handler;
-  handlers.Units = (await import('../../functions/handlers/units.ts')).handler as Handler;
-  handlers.Calendar = (await import('../../functions/handlers/calendar.ts')).handler as Handler;
-  handlers.OpenPeriod = (await import('../../functions/handlers/open-period.ts')).handler as Handler;
-  raw = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: env.endpoint, region: process.env['AWS_REGION'], credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
-}, 120_000);
-
-afterAll(async () => {
-  raw?.destroy();
-  await env?.stop();
-}, 30_000);
-
-beforeEach(async () => {
-  await env.reset();
-  towns += 1;
-  town = `qingfeng-${towns}`;
-  await table.putTownPlan(townPlan(), 'v1');
-  await invoke(handlers.OpenPeriod, 'OpenPeriod', { town, cadence: 'monthly', date: '2022-06-01' });
-});
-
 describe('POST /plans and POST /plans/{id}/activate', () => {
   const uploaded = () => planInput({ town: { id: town, name: '青峰镇' }, duties: [duties[0]!, { ...duties[1]!, weight: 5 }] });
 
   it('refuses a malformed plan with every problem and its line (400), and stores nothing', async () => {
     const source = stringify({ ...uploaded(), duties: [{ ...duties[0]!, cadence: 'weekly' }, duties[1]] });
     const line = source.split('\n').findIndex((l) => l.includes('weekly')) + 1;
-    const before = await everything();
+    const before = await snapshot();
 
     const response = await api('POST /plans', { body: { source }, as: admin(), at: '2022-06-15' });
     const broken = await api('POST /plans', { body: { source: 'id: [unclosed\nunits: 1\n' }, as: admin(), at: '2022-06-15' });
@@ -143,16 +92,16 @@ describe('POST /plans and POST /plans/{id}/activate', () => {
     const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', layer('b', 'a'), layer('c', 'b'), layer('d', 'c'), layer('e', 'd')].join('\n');
     const exploded = await api('POST /plans', { body: { source: bomb }, as: admin(), at: '2022-06-15' });
     expect(exploded.status).toBe(400);
-    expect(await everything()).toEqual(before);
+    expect(await snapshot()).toEqual(before);
   });
 
   it("refuses a plan of another town (403), and stores nothing", async () => {
-    const before = await everything();
+    const before = await snapshot();
 
     const response = await api('POST /plans', { body: { source: stringify({ ...uploaded(), town: { id: 'shuangshi', name: '双石镇' } }) }, as: admin(), at: '2022-06-15' });
 
     expect(response.status).toBe(403);
-    expect(await everything()).toEqual(before);
+    expect(await snapshot()).toEqual(before);
   });
 
   it('stores a draft answered with its diff; activating it on the current revision makes it the plan the routes read; a stale revision is 409', async () => {
@@ -162,7 +111,7 @@ describe('POST /plans and POST /plans/{id}/activate', () => {
     expect(upload.body).toMatchObject({ id: 'r1', planId: 'test-2022', activeVersion: 'v1', revision: 0, warnings: [expect.stringContaining('village-2')] });
     expect(upload.body['diff']).toEqual([expect.objectContaining({ kind: 'duty-weight-changed', subject: 'duty monthly-inspection', before: 3, after: 5 })]);
     // A draft: the active plan is still the seeded one.
-    expect((await table.getActivePlan(town)).planVersion).toBe('v1');
+    expect((await db.table.getActivePlan(town)).planVersion).toBe('v1');
     const draft = await api('GET /plans/{id}', { id: 'r1', as: leader(), at: '2022-06-15' });
     expect(draft.body).toMatchObject({ id: 'r1', active: false, activeVersion: 'v1', revision: 0, plan: { duties: [{ weight: 3 }, { weight: 5 }] } });
     expect(draft.body['diff']).toEqual([expect.objectContaining({ kind: 'duty-weight-changed', text: expect.stringContaining('weight 3 → 5') })]);
@@ -190,21 +139,21 @@ describe('PATCH /duties/{id}', () => {
   const earlier = { from: 'end', days: -10 };
 
   it("moves the due date of the duty's open instances, leaves a reported one, and logs one entry with before and after", async () => {
-    const done = await table.getInstance(analysis('village-1'));
-    await table.saveInstance({ ...done, completedOn: '2022-06-10', status: 'on_time', nextActionOn: null });
-    const reportedBefore = await table.getInstance(analysis('village-1'));
+    const done = await db.table.getInstance(analysis('village-1'));
+    await db.table.saveInstance({ ...done, completedOn: '2022-06-10', status: 'on_time', nextActionOn: null });
+    const reportedBefore = await db.table.getInstance(analysis('village-1'));
 
     const response = await api('PATCH /duties/{id}', { id: 'monthly-analysis', body: { version: 0, due: earlier, reason }, as: admin(), at: '2022-06-15' });
 
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ item: { id: 'monthly-analysis', due: { from: 'end', days: -10 }, version: 1 }, changed: true, revision: 1, planVersion: 'r1' });
     expect((response.body['instances'] as { updated: string[] }).updated.sort()).toEqual([analysis('emergency-office'), analysis('village-2')]);
-    expect(await table.getInstance(analysis('emergency-office'))).toMatchObject({ dueOn: '2022-06-20', reminders: ['2022-06-13', '2022-06-17'], planVersion: 'r1', version: 1 });
-    expect(await table.getInstance(analysis('village-1'))).toEqual(reportedBefore);
+    expect(await db.table.getInstance(analysis('emergency-office'))).toMatchObject({ dueOn: '2022-06-20', reminders: ['2022-06-13', '2022-06-17'], planVersion: 'r1', version: 1 });
+    expect(await db.table.getInstance(analysis('village-1'))).toEqual(reportedBefore);
     // The other duty's instances are not touched.
-    expect(await table.getInstance(inspection('emergency-office'))).toMatchObject({ dueOn: '2022-06-30', version: 0 });
+    expect(await db.table.getInstance(inspection('emergency-office'))).toMatchObject({ dueOn: '2022-06-30', version: 0 });
     // The openers read the new plan.
-    expect((await table.getActivePlan(town)).plan.duties[0]?.due).toMatchObject(earlier);
+    expect((await db.table.getActivePlan(town)).plan.duties[0]?.due).toMatchObject(earlier);
     const entries = await auditEntries();
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({
@@ -219,13 +168,13 @@ describe('PATCH /duties/{id}', () => {
 
   it('answers a stale version 409 with the duty as it now is and its version, and changes nothing', async () => {
     await api('PATCH /duties/{id}', { id: 'monthly-analysis', body: { version: 0, due: earlier, reason }, as: admin(), at: '2022-06-15' });
-    const before = await everything();
+    const before = await snapshot();
 
     const stale = await api('PATCH /duties/{id}', { id: 'monthly-analysis', body: { version: 0, weight: 9, reason }, as: otherAdmin(), at: '2022-06-15' });
 
     expect(stale.status).toBe(409);
     expect(stale.body['current']).toMatchObject({ id: 'monthly-analysis', weight: 3, due: { days: -10 }, version: 1 });
-    expect(await everything()).toEqual(before);
+    expect(await snapshot()).toEqual(before);
   });
 
   it('lands two concurrent edits of different duties, one after the other', async () => {
@@ -236,7 +185,7 @@ describe('PATCH /duties/{id}', () => {
 
     expect([a.status, b.status]).toEqual([200, 200]);
     expect([a.body['revision'], b.body['revision']].sort()).toEqual([1, 2]);
-    const { plan: active } = await table.getActivePlan(town);
+    const { plan: active } = await db.table.getActivePlan(town);
     expect(active.duties.map((d) => [d.id, d.weight])).toEqual([
       ['monthly-analysis', 4],
       ['monthly-inspection', 6],
@@ -247,7 +196,7 @@ describe('PATCH /duties/{id}', () => {
   });
 
   it('refuses a body that would break the plan (400 with the path), and changes nothing', async () => {
-    const before = await everything();
+    const before = await snapshot();
 
     const response = await api('PATCH /duties/{id}', { id: 'monthly-analysis', body: { version: 0, owners: ['nobody'], reason }, as: admin(), at: '2022-06-15' });
     const unknownField = await api('PATCH /duties/{id}', { id: 'monthly-analysis', body: { version: 0, clause: '9', reason }, as: admin(), at: '2022-06-15' });
@@ -257,18 +206,18 @@ describe('PATCH /duties/{id}', () => {
     expect(response.body['issues']).toEqual([{ path: 'duties[0].owners[0]', message: 'unknown unit "nobody"' }]);
     expect(unknownField.status).toBe(400);
     expect(leaderTries.status).toBe(403);
-    expect(await everything()).toEqual(before);
+    expect(await snapshot()).toEqual(before);
   });
 
   it('pauses a duty (its open instances leave the due index) and resumes it', async () => {
     const paused = await api('POST /duties/{id}/pause', { id: 'monthly-inspection', body: { version: 0, reason }, as: admin(), at: '2022-06-15' });
-    const afterPause = await table.getInstance(inspection('emergency-office'));
+    const afterPause = await db.table.getInstance(inspection('emergency-office'));
     const resumed = await api('POST /duties/{id}/resume', { id: 'monthly-inspection', body: { version: 1, reason }, as: admin(), at: '2022-06-27' });
 
     expect(paused).toMatchObject({ status: 200, body: { item: { paused: true, version: 1 } } });
     expect(afterPause).toMatchObject({ pausedOn: '2022-06-15', nextActionOn: null });
     expect(resumed).toMatchObject({ status: 200, body: { item: { version: 2 } } });
-    expect(await table.getInstance(inspection('emergency-office'))).toMatchObject({ nextActionOn: '2022-06-01', done: ['reminder:2022-06-23'] });
+    expect(await db.table.getInstance(inspection('emergency-office'))).toMatchObject({ nextActionOn: '2022-06-01', done: ['reminder:2022-06-23'] });
     expect((await auditEntries()).map((e) => e.action).sort()).toEqual(['duty.pause', 'duty.resume']);
   });
 
@@ -277,9 +226,9 @@ describe('PATCH /duties/{id}', () => {
     const villages = Array.from({ length: 100 }, (_, i) => ({ id: `v-${i + 1}`, name: `村${i + 1}`, kind: 'village' as const, contacts: [] }));
     const base = planInput();
     const large = buildPlan({ town: { id: town, name: '青峰镇' }, units: [...base.units.filter((u) => u.kind !== 'village'), ...villages], duties: [dutyInput({ owners: [{ every: 'village' }] })] });
-    await table.putTownPlan(large, 'v2');
+    await db.table.putTownPlan(large, 'v2');
     await invoke(handlers.OpenPeriod, 'OpenPeriod', { town, cadence: 'monthly', date: '2022-06-01' });
-    const before = await everything();
+    const before = await snapshot();
 
     const response = await api('PATCH /duties/{id}', { id: 'monthly-analysis', body: { version: 0, due: earlier, reason }, as: admin(), at: '2022-06-15' });
 
@@ -287,7 +236,7 @@ describe('PATCH /duties/{id}', () => {
     expect(response.body['message']).toContain('more than one transaction takes (100)');
     // 100 villages' instances, and the 3 the seeded plan had opened (they stay with their owners): 103, plus the plan, the town and the audit entry.
     expect(response.body['current']).toEqual({ writes: 106, instanceWrites: 103, limit: 100 });
-    expect(await everything()).toEqual(before);
+    expect(await snapshot()).toEqual(before);
   });
 });
 
@@ -307,7 +256,7 @@ describe('GET /duties', () => {
 
 describe('units', () => {
   it('refuses to retire a unit while duties and open instances name it, listing each (409), and changes nothing', async () => {
-    const before = await everything();
+    const before = await snapshot();
 
     const response = await api('POST /units/{id}/retire', { id: 'village-2', body: { version: 0, reason }, as: admin(), at: '2022-06-15' });
 
@@ -317,7 +266,7 @@ describe('units', () => {
       version: 0,
       blockers: { duties: [{ id: 'monthly-analysis', as: ['owner'] }], ladders: [], instances: [{ id: analysis('village-2'), dueOn: '2022-06-30' }] },
     });
-    expect(await everything()).toEqual(before);
+    expect(await snapshot()).toEqual(before);
   });
 
   it('creates a unit (201), edits its contacts on its version, and retires it once nothing names it', async () => {
@@ -348,16 +297,16 @@ describe('calendar overrides and key dates', () => {
     const put = await api('PUT /calendar/overrides/{id}', { id: '2022-06-30', body: { work: false, name: '镇里临时放假', reason }, as: admin(), at: '2022-06-15' });
 
     expect(put).toMatchObject({ status: 200, body: { item: { date: '2022-06-30', work: false, version: 1 } } });
-    expect(await table.getInstance(analysis('emergency-office'))).toMatchObject({ dueOn: '2022-07-01' });
-    expect(await table.listCalendarOverrides()).toEqual([{ town, date: '2022-06-30', work: false, name: '镇里临时放假' }]);
+    expect(await db.table.getInstance(analysis('emergency-office'))).toMatchObject({ dueOn: '2022-07-01' });
+    expect(await db.table.listCalendarOverrides()).toEqual([{ town, date: '2022-06-30', work: false, name: '镇里临时放假' }]);
 
     const again = await api('PUT /calendar/overrides/{id}', { id: '2022-06-30', body: { work: false, name: '重复', reason }, as: admin(), at: '2022-06-15' });
     const removed = await api('DELETE /calendar/overrides/{id}', { id: '2022-06-30', body: { version: 1, reason }, as: admin(), at: '2022-06-16' });
 
     expect(again).toMatchObject({ status: 409, body: { current: { date: '2022-06-30', version: 1 } } });
     expect(removed).toMatchObject({ status: 200, body: { item: null, removed: { date: '2022-06-30' } } });
-    expect(await table.getInstance(analysis('emergency-office'))).toMatchObject({ dueOn: '2022-06-30' });
-    expect(await table.listCalendarOverrides()).toEqual([]);
+    expect(await db.table.getInstance(analysis('emergency-office'))).toMatchObject({ dueOn: '2022-06-30' });
+    expect(await db.table.listCalendarOverrides()).toEqual([]);
   });
 
   it('adds, lists and removes a key date', async () => {
@@ -368,7 +317,7 @@ describe('calendar overrides and key dates', () => {
     expect(put).toMatchObject({ status: 200, body: { item: { id: 'party-congress', version: 1 } } });
     expect(listed.body).toMatchObject({ items: [{ id: 'party-congress', starts: '2022-10-16', version: 1 }], next: null });
     expect(removed.status).toBe(200);
-    expect((await table.getActivePlan(town)).plan.calendar.keyDates).toEqual([]);
+    expect((await db.table.getActivePlan(town)).plan.calendar.keyDates).toEqual([]);
   });
 });
 

@@ -4,20 +4,12 @@
  * pass-rate model (admins), and the ledger. Refused requests — another unit, a leader writing, a
  * funnel that does not hold, a stale version — leave the table exactly as it was.
  */
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import ExcelJS from 'exceljs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { HEADER_ROW } from '../../functions/core/workbook.ts';
-import { apiGatewayEvent } from '../../local/api/api-gateway-event.ts';
-import { tokenClaims } from '../../local/api/local-auth.ts';
-import { describeOnEngine, startIntegrationEnvironment, type IntegrationEnvironment } from '../support/dynamodb-engines.ts';
-import { invoke } from '../support/lambda-invoke.ts';
+import type { TokenClaimsInput } from '../../local/api/local-auth.ts';
+import { dynaliteTable, routeCaller, workbookOf, type Handler, type RouteRequest } from '../support/api-call.ts';
+import { describeOnEngine } from '../support/dynamodb-engines.ts';
 import { buildPlan, dutyInput } from '../support/plan-fixture.ts';
-
-type TableModule = typeof import('../../functions/adapters/table.ts');
-type Handler = Parameters<typeof invoke>[0];
 
 const TOWN = 'qingfeng';
 const plan = buildPlan({
@@ -37,85 +29,31 @@ const plan = buildPlan({
   ],
 });
 
-const admin = tokenClaims({ role: 'admin', town: TOWN, subject: 'admin-1' });
-const leader = tokenClaims({ role: 'leader', town: TOWN });
-const owner = tokenClaims({ role: 'unit', town: TOWN, unit: 'emergency-office', subject: 'emergency-1' });
-const village = tokenClaims({ role: 'unit', town: TOWN, unit: 'village-1' });
-const otherTownAdmin = tokenClaims({ role: 'admin', town: 'yongxing' });
+const admin: TokenClaimsInput = { role: 'admin', town: TOWN, subject: 'admin-1' };
+const leader: TokenClaimsInput = { role: 'leader', town: TOWN };
+const owner: TokenClaimsInput = { role: 'unit', town: TOWN, unit: 'emergency-office', subject: 'emergency-1' };
+const village: TokenClaimsInput = { role: 'unit', town: TOWN, unit: 'village-1' };
+const otherTownAdmin: TokenClaimsInput = { role: 'admin', town: 'yongxing' };
 
 /** 10:30 on 20 June 2022 in Shanghai. */
 const AT = '2022-06-20T02:30:00Z';
 const FUNNEL = { 'plan-approved': 15, announcement: 15, registration: 120, 'qualification-review': 110, 'written-test': 90, 'physical-test': 50, interview: 20 };
 
-let requests = 0;
-
-interface Answer {
-  status: number;
-  headers: Record<string, string>;
-  bytes: Buffer;
-  body: Record<string, unknown>;
-}
-
 describeOnEngine('the recruitment routes', 'dynalite', () => {
-  let env: IntegrationEnvironment;
-  let table: TableModule;
-  let handler: Handler;
-  let scanClient: DynamoDBDocumentClient;
+  const handlers = {} as Record<'Recruitment', Handler>;
+  const db = dynaliteTable((table) => table.putTownPlan(plan, 'v1'));
+  const { snapshot } = db;
 
   beforeAll(async () => {
-    env = await startIntegrationEnvironment('dynalite');
-    table = await import('../../functions/adapters/table.ts');
-    handler = (await import('../../functions/handlers/recruitment.ts')).handler;
-    scanClient = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: env.endpoint }));
-  }, 120_000);
-
-  afterAll(async () => {
-    scanClient?.destroy();
-    await env?.stop();
-  }, 30_000);
-
-  beforeEach(async () => {
-    await env.reset();
-    await table.putTownPlan(plan, 'v1');
+    handlers.Recruitment = (await import('../../functions/handlers/recruitment.ts')).handler;
   });
 
-  async function send(routeKey: string, claims: Record<string, unknown>, options: { id?: string; query?: Record<string, string>; body?: unknown; at?: string } = {}): Promise<Answer> {
-    const [method, template] = routeKey.split(' ') as [string, string];
-    requests += 1;
-    const event: APIGatewayProxyEventV2 = apiGatewayEvent({
-      method,
-      path: options.id === undefined ? template : template.replace('{id}', options.id),
-      routeKey,
-      ...(options.id === undefined ? {} : { pathParameters: { id: options.id } }),
-      ...(options.query ? { query: options.query } : {}),
-      headers: { 'content-type': 'application/json', 'user-agent': 'vitest' },
-      ...(options.body === undefined ? {} : { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) }),
-      at: options.at ?? AT,
-      claims,
-      requestId: `recruitment-${requests}`,
-    });
-    const result = await invoke<APIGatewayProxyStructuredResultV2>(handler, 'Recruitment', event);
-    const raw = String(result.body ?? '');
-    const bytes = result.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
-    const json = (result.headers?.['content-type'] ?? '').toString().startsWith('application/json') ? (JSON.parse(raw) as Record<string, unknown>) : {};
-    return { status: result.statusCode ?? 0, headers: (result.headers ?? {}) as Record<string, string>, bytes, body: json };
-  }
+  const api = routeCaller({ handlers, functionOf: () => 'Recruitment', requestIds: 'recruitment', headers: { 'user-agent': 'vitest' } });
+  const send = (routeKey: string, as: TokenClaimsInput, options: Partial<RouteRequest> = {}) => api(routeKey, { as, at: AT, ...options });
 
-  const read = (claims: Record<string, unknown>, query?: Record<string, string>) => send('GET /recruitment', claims, query ? { query } : {});
-  const putStages = (claims: Record<string, unknown>, body: unknown, id = '2022') => send('PUT /recruitment/{id}/stages', claims, { id, body });
-  const putModel = (claims: Record<string, unknown>, body: unknown) => send('PUT /recruitment/{id}/model', claims, { id: '2022', body });
-
-  /** Every item of the table, in key order: what a refused request must leave as it was. */
-  async function snapshot(): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await scanClient.send(new ScanCommand({ TableName: env.table.tableName, ExclusiveStartKey: start }));
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items.sort((a, b) => `${String(a['pk'])}|${String(a['sk'])}`.localeCompare(`${String(b['pk'])}|${String(b['sk'])}`));
-  }
+  const read = (as: TokenClaimsInput, query?: Record<string, string>) => send('GET /recruitment', as, query ? { query } : {});
+  const putStages = (as: TokenClaimsInput, body: unknown, id = '2022') => send('PUT /recruitment/{id}/stages', as, { id, body });
+  const putModel = (as: TokenClaimsInput, body: unknown) => send('PUT /recruitment/{id}/model', as, { id: '2022', body });
 
   const audit = async () => (await snapshot()).filter((i) => i['entity'] === 'audit');
 
@@ -289,8 +227,7 @@ describeOnEngine('the recruitment routes', 'dynalite', () => {
       expect(answer.status).toBe(200);
       expect(answer.headers['content-type']).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
       expect(answer.headers['content-disposition']).toContain(`filename*=UTF-8''${encodeURIComponent('专职消防员招录台账-青峰镇-2022-2022-06-20.xlsx')}`);
-      const workbook = new ExcelJS.Workbook();
-      await workbook.xlsx.load(answer.bytes as unknown as ArrayBuffer);
+      const workbook = await workbookOf(answer);
       expect(workbook.worksheets.map((s) => s.name)).toEqual(['招录漏斗', '更新记录', '督办记录']);
       const funnel = workbook.getWorksheet('招录漏斗')!;
       expect(String(funnel.getRow(1).getCell(1).value)).toBe('青峰镇2022年新招录政府专职消防员台账（招录漏斗）');
