@@ -88,8 +88,53 @@ export function printSummary(io: Io, summary: Summary): void {
   println(io.stdout, `escalations: yellow ${levels['1'] ?? 0}, red ${levels['2'] ?? 0}, warning talk ${levels['3'] ?? 0}`);
   println(io.stdout, `best: ${ranked.slice(0, 3).map(label).join('; ')}`);
   println(io.stdout, `worst: ${ranked.slice(-3).reverse().map(label).join('; ')}`);
+  for (const line of specialLines(summary)) println(io.stdout, line);
   const ops = summary.operations;
   println(io.stdout, `AWS operations: ${ops.stateTransitions} state transitions, ${ops.lambdaInvocations} Lambda invocations, ${ops.dynamodbReads} DynamoDB read units, ${ops.dynamodbWrites} write units, ${ops.emails} emails`);
+}
+
+const list = (days: string[], max = 4) => (days.length <= max ? days.join(', ') : `${days.slice(0, max).join(', ')} …`);
+
+/**
+ * A line each for the special flows: recruitment, fires, hazards (with the exposure lists) and the
+ * key-date alerts. A summary.json written before they were there (npm start serving an old
+ * replay) has none of the fields: its lines say so rather than fail.
+ */
+export function specialLines(summary: Partial<Pick<Summary, 'recruitment' | 'incidents' | 'hazards'>> & Pick<Summary, 'notices'>): string[] {
+  const lines: string[] = [];
+  const campaigns = summary.recruitment ?? [];
+  if (campaigns.length === 0) lines.push('recruitment: none');
+  else {
+    const sum = (pick: (c: (typeof campaigns)[number]) => number) => campaigns.reduce((n, c) => n + pick(c), 0);
+    const funnel = (campaigns[0]?.byStage ?? []).map((s, n) => `${s.stage} ${sum((c) => c.byStage[n]?.count ?? 0)}`).join(', ');
+    const escalations = campaigns.flatMap((c) => c.escalations.map((e) => e.on)).sort();
+    lines.push(
+      `recruitment: hired ${sum((c) => c.hired)} of ${sum((c) => c.target)}${campaigns.length > 1 ? ` (${campaigns.length} campaigns)` : ''}; ${funnel}; escalated ${escalations.length} time(s)${escalations.length > 0 ? `: ${list(escalations)}` : ''}`,
+    );
+  }
+  const fires = summary.incidents ?? [];
+  const serious = fires.filter((f) => f.severity === 'serious');
+  const investigations = serious.flatMap((f) => (f.investigation ? [f.investigation] : []));
+  const lookBacks = serious.flatMap((f) => f.lookBack?.instances ?? []);
+  lines.push(
+    `incidents: ${fires.length} fire(s), ${serious.length} serious; investigations closed ${investigations.filter((i) => i.status === 'closed').length} of ${investigations.length}` +
+      `${investigations.some((i) => i.closedOn) ? ` (${list(investigations.flatMap((i) => (i.closedOn ? [i.closedOn] : [])))})` : ''}` +
+      `, accountability reviews ${serious.reduce((n, f) => n + f.accountabilityReview.length, 0)}, rectifications ${serious.reduce((n, f) => n + f.rectifications.length, 0)}` +
+      `, look-backs ${lookBacks.length}${lookBacks.length > 0 ? ` (opening ${list([...new Set(lookBacks.map((l) => l.opensOn))].sort())})` : ''}`,
+  );
+  const hazards = summary.hazards ?? [];
+  const total = (pick: (h: (typeof hazards)[number]) => number) => hazards.reduce((n, h) => n + pick(h), 0);
+  const exposures = hazards.flatMap((h) => h.exposures);
+  lines.push(
+    `hazards: ${total((h) => h.total)} (general ${total((h) => h.byGrade.general)}, major ${total((h) => h.byGrade.major)}; self-built houses ${total((h) => h.selfBuiltHouses)}); ` +
+      `closed ${total((h) => h.byStatus.closed)} (on time ${total((h) => h.closedOnTime)}, late ${total((h) => h.closedLate)}), open ${total((h) => h.byStatus.open)}; ` +
+      `listed ${total((h) => h.listed.length)}; exposure lists ${exposures.length}, published ${exposures.filter((e) => e.status === 'published').length}` +
+      `${exposures.length > 0 && hazards.length === 1 ? ` (${exposures.map((e) => `${e.quarter} ${e.entries} on ${e.publishedOn ?? e.status}`).join(', ')})` : ''}`,
+  );
+  const alerts = summary.notices.filter((n) => n.kind === 'alert');
+  const alertDays = [...new Set(alerts.map((n) => n.sentOn))].sort();
+  lines.push(`key-date alerts: ${alerts.length} mail(s) on ${alertDays.length} day(s)${alertDays.length > 0 ? `: ${list(alertDays, 6)}` : ''}`);
+  return lines;
 }
 
 /**

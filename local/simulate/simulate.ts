@@ -1,4 +1,4 @@
-import { addDays, type IsoDate } from '../../functions/core/dates.ts';
+import { addDays, daysBetween, type IsoDate } from '../../functions/core/dates.ts';
 import { parseInstanceId, unitRef } from '../../functions/core/ids.ts';
 import type { InstanceRecord } from '../../functions/core/instance.ts';
 import { openingCadences } from '../../functions/core/opening.ts';
@@ -9,12 +9,18 @@ import { tokenClaims } from '../api/local-auth.ts';
 import type { LocalRuntime } from '../runtime/runtime.ts';
 import { setActiveCounters } from '../runtime/counters.ts';
 import { habitOf, reportDay, type Habit } from './behaviour.ts';
+import { specialFlowPlan } from './special-flows.ts';
+import { SLOT_TIME, SpecialFlows } from './special-run.ts';
+import type { SpecialRecords } from './special-summary.ts';
 import { buildSummary, type SentMail, type Summary } from './summary.ts';
 
 /**
  * Replays a plan's year on the local runtime: the template's schedules fire on the replayed clock,
  * and simulated units report their work through the ReportWork handler, as a person would, at
- * mid-morning of the day their habit says. Nothing is written to the table but by the handlers.
+ * mid-morning of the day their habit says. The special flows (recruitment, fires, hazards and the
+ * quarterly exposure: special-flows.ts) are acted out through their routes at 11:00, and the
+ * exposure lists reviewed at 17:00, after the QuarterlyExposure draft. Nothing is written to the
+ * table but by the handlers.
  */
 
 export interface SimulationOptions {
@@ -32,9 +38,36 @@ export function shanghai(day: IsoDate, time: string): string {
   return new Date(`${day}T${time}:00+08:00`).toISOString();
 }
 
+/** Calendar days from one day to another, at least 1. */
+const daysBetweenInclusive = (from: IsoDate, to: IsoDate) => Math.max(1, daysBetween(from, to));
+
 /** The adapters are imported only once the runtime has set the environment they read at load. */
 async function tableAdapter() {
   return import('../../functions/adapters/table.ts');
+}
+
+/** What the special flows left in the table, read at the end as a bystander (not counted). */
+async function specialRecords(plans: Plan[]): Promise<SpecialRecords> {
+  const [recruitment, incidents, hazards, exposures] = await Promise.all([
+    import('../../functions/adapters/recruitment-store.ts'),
+    import('../../functions/adapters/incident-store.ts'),
+    import('../../functions/adapters/hazard-store.ts'),
+    import('../../functions/adapters/exposure-store.ts'),
+  ]);
+  const towns = await Promise.all(
+    plans.map(async (plan) => {
+      const year = Number(plan.effectiveFrom.slice(0, 4));
+      const calendar = planCalendar(plan);
+      return {
+        plan,
+        campaign: await recruitment.loadCampaign(plan, calendar, year),
+        incidents: await incidents.listAllIncidents(plan.town.id),
+        hazards: await hazards.listHazards(plan.town.id),
+        exposures: await exposures.listExposures(plan.town.id),
+      };
+    }),
+  );
+  return { towns };
 }
 
 /** Work the simulator does as a bystander (looking up what exists) is not what the system costs, so it is not counted. */
@@ -81,12 +114,18 @@ export async function simulate(options: SimulationOptions): Promise<Summary> {
     if (execution.status !== 'SUCCEEDED') throw new Error(`opening the ${cadence} periods failed: ${execution.error ?? execution.status}`);
   }
 
+  const failures: string[] = [];
+  const special = new SpecialFlows(
+    runtime,
+    plans.map((plan) => ({ plan, actions: specialFlowPlan(seed, plan, calendars.get(plan.town.id) ?? planCalendar(plan)) })),
+    failures,
+  );
+
   /** Report days planned for every instance a unit has been told of, by day. */
   const planned = new Map<IsoDate, string[]>();
   const known = new Set<string>();
   const mail: SentMail[] = [];
   let mailSeen = 0;
-  const failures: string[] = [];
 
   /** Which towns can mail an address: every recipient is a contact of a unit of the town's plan. */
   const townsOfAddress = new Map<string, Set<number>>();
@@ -112,10 +151,19 @@ export async function simulate(options: SimulationOptions): Promise<Summary> {
     if (count === mailSeen) return;
     const fresh = runtime.mailbox.messages(mailSeen);
     mailSeen = count;
-    const intents = await uncounted(runtime, async () => (await Promise.all(plansMailing(fresh).map((p) => table.listIntents(p.town.id, day)))).flat());
+    const mailing = plansMailing(fresh);
+    const intentsOf = (on: IsoDate) => uncounted(runtime, async () => (await Promise.all(mailing.map((p) => table.listIntents(p.town.id, on)))).flat());
+    const intents = await intentsOf(day);
+    const match = (message: (typeof fresh)[number], to: string[]) => intents.find((i) => i.subject === message.subject && to.includes(i.recipient));
+    // Mail sent by a request (a fire recorded, an investigation closed) is kept in the outbox of the
+    // next follow-up's day, which would deliver it had the request failed to: look there too.
+    if (fresh.some((m) => !match(m, [...m.destination.to]))) {
+      const next = Math.max(...mailing.map((p) => daysBetweenInclusive(day, (calendars.get(p.town.id) ?? planCalendar(p)).addWorkdays(day, 1))));
+      for (let n = 1; n <= next; n += 1) intents.push(...(await intentsOf(addDays(day, n))));
+    }
     for (const message of fresh) {
       const to = [...message.destination.to].sort();
-      const intent = intents.find((i) => i.subject === message.subject && to.includes(i.recipient));
+      const intent = match(message, to);
       const instanceIds = [...(intent?.instanceIds ?? [])].sort();
       mail.push({ sentOn: day, to, subject: message.subject, kind: intent?.kind ?? 'digest', instanceIds });
       if (intent?.kind === 'report') continue;
@@ -140,16 +188,23 @@ export async function simulate(options: SimulationOptions): Promise<Summary> {
     await runtime.fireSchedules(shanghai(day, '00:00'), shanghai(day, '10:00'));
     await readMail(day);
     for (const id of (planned.get(day) ?? []).sort()) {
+      // Work done already (a hazard closed, an investigation concluded, an exposure list published) is not reported again.
+      const now = await uncounted(runtime, () => table.getInstance(id));
+      if (now.completedOn !== null) continue;
       const response = (await runtime.invokeFunction('ReportWork', reportEvent(id, shanghai(day, '10:30'), '已按要求完成，相关材料见附件。'))) as { statusCode?: number; body?: string };
       if (response.statusCode !== 200) failures.push(`${day} ${id}: ${response.statusCode} ${response.body ?? ''}`);
     }
-    await runtime.fireSchedules(shanghai(day, '10:00'), shanghai(addDays(day, 1), '00:00'));
+    await special.run(day, 'day');
+    await runtime.fireSchedules(shanghai(day, '10:00'), shanghai(day, SLOT_TIME.evening));
+    await special.run(day, 'evening');
+    await runtime.fireSchedules(shanghai(day, SLOT_TIME.evening), shanghai(addDays(day, 1), '00:00'));
     await readMail(day);
     options.onDay?.(day, index, days.length);
   }
-  if (failures.length > 0) throw new Error(`simulated reports were refused:\n${failures.slice(0, 10).join('\n')}`);
+  if (failures.length > 0) throw new Error(`simulated requests were refused:\n${failures.slice(0, 10).join('\n')}`);
 
   const instances: InstanceRecord[] = await uncounted(runtime, async () => (await Promise.all(plans.map((p) => table.listTownInstances(p.town.id)))).flat());
+  const records = await uncounted(runtime, () => specialRecords(plans));
   return buildSummary({
     plans,
     from,
@@ -160,5 +215,6 @@ export async function simulate(options: SimulationOptions): Promise<Summary> {
     operations: runtime.counters.operations(),
     calendarOf: (plan) => calendars.get(plan.town.id) ?? planCalendar(plan),
     habits,
+    special: records,
   });
 }
