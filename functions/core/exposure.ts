@@ -101,8 +101,15 @@ function describe(hazard: HazardRecord): string {
 }
 
 /** An open major hazard as an exposure shows it, with personal data removed. */
-export function exposureEntry(plan: Plan, hazard: HazardRecord, exposedBefore: string[] = []): ExposureEntry {
-  const names = namesOf(hazard);
+/**
+ * Every contact name the town's hazards carry: an entry is scrubbed of, and an edit checked for, all
+ * of them, not only its own hazard's (a name may stand in another hazard's text).
+ */
+export function allNames(namesByHazard: ReadonlyMap<string, string[]>): string[] {
+  return [...new Set([...namesByHazard.values()].flat())];
+}
+
+export function exposureEntry(plan: Plan, hazard: HazardRecord, exposedBefore: string[] = [], names: readonly string[] = namesOf(hazard)): ExposureEntry {
   return {
     hazardId: hazard.id,
     place: scrubText(hazard.place, names).text,
@@ -136,6 +143,7 @@ export interface DraftInput {
 export function draftExposure({ plan, date, hazards, earlier = [] }: DraftInput): ExposureList {
   const quarter = quarterOf(date);
   const published = earlier.filter((l) => l.status === 'published' && l.quarter < quarter);
+  const names = [...new Set(hazards.flatMap((h) => namesOf(h)))];
   const entries = hazards
     .filter((h) => h.grade === 'major' && h.status === 'open' && h.foundOn <= date)
     .sort((a, b) => Number(b.listed !== null) - Number(a.listed !== null) || (a.foundOn < b.foundOn ? -1 : a.foundOn > b.foundOn ? 1 : a.id < b.id ? -1 : 1))
@@ -144,6 +152,7 @@ export function draftExposure({ plan, date, hazards, earlier = [] }: DraftInput)
         plan,
         h,
         published.filter((l) => l.entries.some((e) => e.hazardId === h.id)).map((l) => l.quarter),
+        names,
       ),
     );
   return {
@@ -165,9 +174,10 @@ export function draftExposure({ plan, date, hazards, earlier = [] }: DraftInput)
 /** Personal data found in an exposure's entries: every text field, each finding with its entry and field. */
 export function exposureProblems(entries: readonly Pick<ExposureEntry, 'hazardId' | 'place' | 'description'>[], namesByHazard: ReadonlyMap<string, string[]> = new Map(), pathOf?: (n: number, field: string) => string): Problem[] {
   const problems: Problem[] = [];
+  const names = allNames(namesByHazard);
   entries.forEach((entry, n) => {
     for (const field of ['place', 'description'] as const) {
-      const findings = findPersonalData(entry[field], namesByHazard.get(entry.hazardId) ?? []);
+      const findings = findPersonalData(entry[field], names);
       for (const f of findings) {
         problems.push({
           path: pathOf ? pathOf(n, field) : `entries[${n}].${field}`,
@@ -215,13 +225,14 @@ export function editExposure(list: ExposureList, edit: ExposureEdit, who: { by: 
   const problems: Problem[] = [];
   const onList = new Set(list.entries.map((e) => e.hazardId));
   const texts = new Map<string, { place?: string | undefined; description?: string | undefined }>();
+  const names = allNames(namesByHazard);
   (edit.entries ?? []).forEach((change, n) => {
     if (!onList.has(change.hazardId)) problems.push({ path: `entries[${n}].hazardId`, message: `${change.hazardId} is not an entry of the list of ${list.quarter}` });
     else if (texts.has(change.hazardId)) problems.push({ path: `entries[${n}].hazardId`, message: `${change.hazardId} is edited twice` });
     for (const field of ['place', 'description'] as const) {
       const value = change[field];
       if (value === undefined) continue;
-      for (const f of findPersonalData(value, namesByHazard.get(change.hazardId) ?? [])) {
+      for (const f of findPersonalData(value, names)) {
         problems.push({
           path: `entries[${n}].${field}`,
           message: `entry ${change.hazardId}: the ${field} contains ${personalKindLabel[f.kind]} (${masked(f.text)}): an exposure list names no person and no phone number; remove it`,

@@ -269,7 +269,7 @@ export function hazardProblems(plan: Plan, input: HazardInput, today: IsoDate): 
 export function rectificationDuty(plan: Plan, category: HazardCategory): Duty {
   const wanted = category === 'plant-warehouse' || category === 'self-built-house' ? RECTIFICATION_DUTY[category] : RECTIFICATION_DUTY.default;
   const duty = plan.duties.find((d) => d.id === wanted) ?? plan.duties.find((d) => d.id === RECTIFICATION_DUTY.default);
-  if (!duty) throw new ConflictError(`plan ${plan.id} has no duty ${wanted} (nor ${RECTIFICATION_DUTY.default}) to follow a hazard's rectification as`);
+  if (!duty) throw new ConflictError(`plan ${plan.id} has no duty ${[...new Set([wanted, RECTIFICATION_DUTY.default])].join(' (nor ')}${wanted === RECTIFICATION_DUTY.default ? '' : ')'} to follow a hazard's rectification as`);
   return duty;
 }
 

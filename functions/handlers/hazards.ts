@@ -135,11 +135,22 @@ async function recordHazard(
   return { hazard, instance };
 }
 
+/**
+ * A unit gives a rectification duty to itself only: handing work to another unit is the committee
+ * office's (an admin's) decision, as every assignment of duties is.
+ */
+function requireOwnRectification(principal: Principal, owner: string): void {
+  if (principal.role === 'unit' && principal.unit !== owner) {
+    throw new ForbiddenError(`a unit makes itself the owner of a rectification, not ${owner}: ask the committee office to assign it to another unit`);
+  }
+}
+
 const create = route(createHazard, async ({ body, receivedAt, principal, requestId }) => {
   const owner = body.owner ?? body.area;
   if (principal.role === 'unit' && principal.unit !== body.area && principal.unit !== owner) {
     throw new ForbiddenError(`a unit records hazards in its own area or that it owns (${principal.unit ?? 'none'})`);
   }
+  requireOwnRectification(principal, owner);
   const { hazard, instance } = await recordHazard(principal, { receivedAt, requestId }, { ...body, owner });
   return { status: 201, body: { ...hazard, instance: instanceBrief(instance) } };
 });
@@ -327,6 +338,7 @@ const problemHazard = route(houseHazard, async ({ params, body, receivedAt, prin
   const hazardId = hazardIdFor(on, requestId);
   const turned = problemToHazard(found, body, hazardId, selfBuiltProblemLabel[body.problem]);
   if ('problems' in turned) throw new InvalidInputError('request body', turned.problems);
+  requireOwnRectification(principal, turned.input.owner);
   const { hazard, instance } = await recordHazard(principal, { receivedAt, requestId }, turned.input, [
     houseUpdate(turned.house),
     auditChange(principal, requestId, receivedAt, 'house.problem-to-hazard', `house:${found.id}`, houseAudit(found), houseAudit(turned.house)),

@@ -21,6 +21,13 @@
  *   a plan entry) so that even an input that happens to be valid changes nothing, and an accepted
  *   change is put back and counted (it must stay rare);
  * - nothing reaches `Object.prototype` (the handlers run in this process).
+ *
+ * Issue 5's routes get the same, on a town with a recorded fatal fire, hazards and a self-built
+ * house of village-1 (one hazard under listed supervision) and the exposure draft the
+ * QuarterlyExposure workflow made on 30 June; and any input their schemas take, on the current
+ * version: never a 5xx, and the issue's bad input (a stage count above the stage before it, a
+ * deadline in the past, a fire dated after the request's day, personal data in an exposure edit)
+ * refused with a 400 naming the field.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
@@ -34,6 +41,11 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { listDigest } from '../../functions/api/list-cursor.ts';
+import { addDays } from '../../functions/core/dates.ts';
+import { hazardCategories, hazardGrades, plantMeasures, selfBuiltProblems } from '../../functions/core/hazards.ts';
+import { partyTypes, socialImpacts } from '../../functions/core/incidents.ts';
+import { STAGE_IDS } from '../../functions/core/recruitment.ts';
+import { selfBuiltUses } from '../../functions/core/self-built-houses.ts';
 import { routeOf, routes, type Role, type RouteSpec } from '../../functions/api/route-table.ts';
 import { apiGatewayEvent } from '../../local/api/api-gateway-event.ts';
 import { loadOrCreateKeys, mintToken, tokenClaims, type LocalKeys } from '../../local/api/local-auth.ts';
@@ -46,7 +58,7 @@ import { repoRoot, shanghai, townPlan } from '../support/workflow-runtime.ts';
 
 const SEED = 20_220_620;
 fc.configureGlobal({ seed: SEED, endOnFailure: false });
-/** Runs per route and kind of input: with the edits below, about 1,700 requests in all, each between two full scans. */
+/** Runs per route and kind of input: with the edits below, about 3,600 requests in all, each between two full scans. */
 const RUNS = { bodies: 24, paths: 14, queries: 14 };
 
 const town = 'proptown';
@@ -65,6 +77,25 @@ const otherTownIds = [`${otherTown}:${c02}:${own}:2022-06`, `${otherTown}:${c02}
 const STALE = 987_654;
 const reason = '属性测试';
 const POLLUTED = 'fireplanPolluted';
+/** Issue 5's duties: the fire chain, the hazard ledger and its exposure, the recruitment campaign. */
+const issue5Duties = [
+  'c05-extended-investigation',
+  'c05-look-back',
+  'c06-plant-warehouse-rectification',
+  'c07-self-built-housing-rectification',
+  'c08-special-governance',
+  'c08-listed-supervision',
+  'c08-quarterly-hazard-exposure',
+  'c17-recruit-firefighters',
+  's3-3-accountability-review',
+];
+const village = 'village-1';
+const quarter = '2022-Q2';
+/** The fatal fire recorded in the setup: recording it again is a 409 (the same day and place). */
+const fire = { occurredOn: '2022-06-15', place: '示例村二 某自建房', casualties: { deaths: 1, injuries: 2 }, socialImpact: 'minor', description: '一楼电动自行车充电起火，造成1人死亡、2人受伤。' };
+const contact = { name: '王小明', phone: '13923456789' };
+/** The ids of what the setup recorded (hazard and house ids are made by the server). */
+const seeded = { main: '', toList: '', listed: '', house: '' };
 
 /**
  * An inert request per route: valid as far as the schemas go, but answered without a change (a
@@ -104,7 +135,58 @@ const bases: Record<string, { id?: string; query?: string; body?: Record<string,
   'GET /units/{id}/calendar.ics': { id: own, query: `token=${town}_${'A'.repeat(43)}` },
   'POST /units/{id}/feed-token': { id: 'no-such-unit', body: { reason } },
   'GET /openapi.json': {},
+  // Issue 5: the same, with the ids of the setup's hazards and house filled in by `fillIds`.
+  'GET /recruitment': { query: 'year=2022' },
+  'PUT /recruitment/{id}/stages': { id: '2022', body: { version: STALE, counts: { announcement: 15, registration: 60 }, note: '报名结束' } },
+  'PUT /recruitment/{id}/model': { id: '2022', body: { version: STALE, passRates: { interview: 0.5 }, stageDays: { interview: 14 }, note: '调整模型' } },
+  'GET /recruitment/ledger.xlsx': { query: 'year=2022' },
+  'POST /incidents': { body: fire },
+  'POST /incidents/{id}/investigation/close': {
+    id: 'fire-1',
+    body: {
+      version: STALE,
+      findings: '建设单位擅自改变使用性质',
+      responsibleParties: [{ party: 'use-management', name: '张某', organisation: '某物业公司' }],
+      rectifications: [{ what: '拆除违规充电棚', owner: village, deadline: '2022-09-30' }],
+      lookBackAfterMonths: 3,
+    },
+  },
+  'GET /incidents': {},
+  'GET /incidents/{id}': { id: 'fire-1' },
+  'GET /incidents/ledger.xlsx': {},
+  // A deadline in the past: refused (400) whatever else the body says.
+  'POST /hazards': { body: { place: '示例村一 五组 小卖部', area: village, owner: own, category: 'nine-small', grade: 'general', description: '灭火器过期', deadline: '2022-06-19', contact } },
+  'GET /hazards': {},
+  'GET /hazards/ledger.xlsx': {},
+  'GET /hazards/{id}': {},
+  'POST /hazards/{id}/close': { body: { version: STALE, note: '已整改', evidence: [{ kind: 'photos', name: '整改后照片', url: 'https://example.org/p/1' }] } },
+  'POST /hazards/{id}/list': { body: { version: STALE, deadline: '2022-08-31', note: '挂牌督办' } },
+  'POST /hazards/{id}/progress': { body: { version: STALE, note: '已完成一半', evidence: [{ kind: 'report', name: '进展报告' }] } },
+  // An area that is not a unit of the plan: refused (400).
+  'POST /self-built-houses': { body: { address: '示例村九 1组1号', area: 'village-9', floors: 3, occupants: 12, uses: ['rental'], problems: [{ code: 'window-obstructions', note: '防盗网' }], contact } },
+  'GET /self-built-houses': {},
+  'GET /self-built-houses/ledger.xlsx': {},
+  'GET /self-built-houses/{id}': {},
+  'POST /self-built-houses/{id}/hazards': { body: { version: STALE, problem: 'window-obstructions', grade: 'general', description: '外窗安装防盗网' } },
+  'GET /exposures': {},
+  'GET /exposures/{id}': { id: quarter },
+  'PATCH /exposures/{id}': { id: quarter },
+  'POST /exposures/{id}/approve': { id: quarter, body: { version: STALE } },
+  'POST /exposures/{id}/publish': { id: quarter, body: { version: STALE } },
+  'GET /exposures/{id}/ledger.xlsx': { id: quarter },
 };
+
+/** Puts the ids the server made into the inert requests (the objects the tests below hold). */
+function fillIds(): void {
+  const set = (key: string, fields: { id?: string; body?: Record<string, unknown> }) => Object.assign(bases[key] ?? {}, fields);
+  set('GET /hazards/{id}', { id: seeded.main });
+  set('POST /hazards/{id}/close', { id: seeded.main });
+  set('POST /hazards/{id}/list', { id: seeded.toList });
+  set('POST /hazards/{id}/progress', { id: seeded.listed });
+  set('GET /self-built-houses/{id}', { id: seeded.house });
+  set('POST /self-built-houses/{id}/hazards', { id: seeded.house });
+  set('PATCH /exposures/{id}', { body: { version: STALE, entries: [{ hazardId: seeded.main, description: '店内设置住宿' }], remove: [seeded.toList] } });
+}
 
 // ───────────────────────────── the runtime and the server ─────────────────────────────
 
@@ -134,7 +216,7 @@ beforeAll(async () => {
   keys = await loadOrCreateKeys(join(work, 'data'));
   api = await startApiServer({ template, runtime, publicKey: keys.publicKey, clock: () => receivedAt });
 
-  await table.putTownPlan(townPlan(town, { duties: [c01, c02, c14] }), 'v1');
+  await table.putTownPlan(townPlan(town, { duties: [c01, c02, c14, ...issue5Duties] }), 'v1');
   await table.putTownPlan(townPlan(otherTown, { duties: [c02] }), 'v1');
   for (const t of [town, otherTown]) {
     for (const date of ['2022-05-01', '2022-06-01']) await runtime.invokeFunction('OpenPeriod', { town: t, cadence: 'monthly', date });
@@ -145,6 +227,25 @@ beforeAll(async () => {
   const report = await send({ method: 'POST', target: `/instances/${encodeURIComponent(reported)}/report`, body: json({ note: '已完成' }), contentType: 'application/json', role: 'unit' });
   const link = await send({ method: 'POST', target: `/units/${own}/feed-token`, body: json({ reason }), contentType: 'application/json', role: 'admin' });
   if (report.status !== 200 || link.status !== 201) throw new Error(`setup: report ${report.status} ${report.text}, feed link ${link.status} ${link.text}`);
+
+  // Issue 5: a fatal fire, hazards of village-1 (one under listed supervision), a self-built house, and the quarter's exposure draft.
+  const made = async (target: string, body: unknown) => {
+    const reply = await send({ method: 'POST', target, body: json(body), contentType: 'application/json', role: 'admin' });
+    if (reply.status !== 201 && reply.status !== 200) throw new Error(`setup: ${target} ${reply.status} ${reply.text}`);
+    return JSON.parse(reply.text) as Record<string, unknown>;
+  };
+  if ((await made('/incidents', fire))['id'] !== 'fire-1') throw new Error('setup: the fire is not fire-1');
+  const hazard = (fields: Record<string, unknown>) => made('/hazards', { area: village, category: 'nine-small', grade: 'major', ...fields });
+  seeded.main = String((await hazard({ place: '示例村一 兴隆路8号 王小明日杂店', description: '店内设置住宿，电动自行车室内充电', contact }))['id']);
+  seeded.toList = String((await hazard({ place: '示例村一 二组 仓库', category: 'three-in-one', description: '生产、储存、住宿合用' }))['id']);
+  seeded.listed = String((await hazard({ place: '示例村一 三组 作坊', category: 'three-in-one', description: '作坊与住宿未分隔' }))['id']);
+  await made(`/hazards/${seeded.listed}/list`, { version: 0, note: '挂牌督办' });
+  seeded.house = String(
+    (await made('/self-built-houses', { address: '示例村一 3组45号', area: village, floors: 4, occupants: 16, uses: ['rental'], problems: [{ code: 'indoor-ebike-charging' }, { code: 'window-obstructions' }], contact }))['id'],
+  );
+  const execution = await runtime.runStateMachine('QuarterlyExposure', { scheduledTime: shanghai('2022-06-30', '16:00') });
+  if (execution.status !== 'SUCCEEDED') throw new Error(`setup: QuarterlyExposure ${execution.status}`);
+  fillIds();
 }, 180_000);
 
 afterAll(async () => {
@@ -293,7 +394,7 @@ function describeAttempt(attempt: Attempt): string {
 }
 
 /** Sends one attempt and checks every property of the file on its answer. */
-async function check(attempt: Attempt, routeKey: string): Promise<void> {
+async function check(attempt: Attempt, routeKey: string): Promise<Reply> {
   const verdict = verdictOf(attempt);
   const watchBucket = routeKey === 'POST /instances/{id}/evidence';
   const before = await scanTable();
@@ -326,9 +427,10 @@ async function check(attempt: Attempt, routeKey: string): Promise<void> {
       accepted.set(routeKey, [...(accepted.get(routeKey) ?? []), what]);
       await restore(before);
     }
-    return;
+    return reply;
   }
   expect(changed, what).toEqual([]);
+  return reply;
 }
 
 // ───────────────────────────── hostile input ─────────────────────────────
@@ -459,6 +561,30 @@ function hostileIds(valid: string): fc.Arbitrary<string> {
     fc.tuple(fc.oneof(fc.integer({ min: 65, max: 8_000 }), fc.integer({ min: 20_000, max: 60_000 })), fc.constantFrom('a', '-', '9', ':')).map(([n, c]) => encodeURIComponent(c.repeat(n))),
     // Other towns' ids, as sent or encoded.
     fc.tuple(fc.constantFrom(...otherTownIds, `${otherTown}:${c14}:${own}:2022-06`, otherTown), fc.boolean()).map(([id, encode]) => (encode ? encodeURIComponent(id) : id)),
+    // Issue 5's ids: of the right shape (or nearly) and naming nothing, at the edges of their ranges.
+    fc.constantFrom(
+      'fire-0',
+      'fire-01',
+      'fire-2',
+      'fire-999999999',
+      'fire-1000000000',
+      '2022-Q0',
+      '2022-Q5',
+      '2021-Q4',
+      '0000-Q1',
+      '9999-Q4',
+      '0000',
+      '1999',
+      '2021',
+      '2101',
+      '9999',
+      'hz-20220620-ffffffff',
+      'hz-20220620-FFFFFFFF',
+      'hz-99999999-00000000',
+      'hz-00000000-00000000',
+      'sbh-20220620-00000000',
+      'sbh-20221399-0000000g',
+    ),
     // The valid id with junk around it, or with some of its characters percent-encoded.
     fc.tuple(fc.constantFrom('', '..%2F', '%2F', '%20', 'x'), fc.constantFrom('', '%2F..', '%00', '%0A', ':', '#', 'X')).map(([before, after]) => `${before}${encodeURIComponent(valid)}${after}`),
     fc.array(fc.boolean(), { minLength: valid.length, maxLength: valid.length }).map((flags) =>
@@ -487,6 +613,14 @@ function cursorLists(routeKey: string): string[] {
       return [listDigest(['audit', town, undefined, undefined, undefined]), listDigest(['audit', otherTown, undefined, undefined, undefined])];
     case 'GET /scores':
       return [listDigest(['scores', town, '2022', undefined, today])];
+    case 'GET /incidents':
+      return [listDigest(['incidents', town, undefined]), listDigest(['incidents', town, own]), listDigest(['incidents', otherTown, undefined])];
+    case 'GET /hazards':
+      return [listDigest(['hazards', town, ...Array.from({ length: 7 }, () => undefined)]), listDigest(['hazards', town, ...Array.from({ length: 6 }, () => undefined), own])];
+    case 'GET /self-built-houses':
+      return [listDigest(['houses', town, undefined, undefined]), listDigest(['houses', town, own, undefined])];
+    case 'GET /exposures':
+      return [listDigest(['exposures', town, undefined]), listDigest(['exposures', otherTown, undefined])];
     default:
       return ['plans', 'duties', 'units', 'overrides', 'key-dates'];
   }
@@ -642,6 +776,9 @@ describe('cursors forged for this very list (the digest a cursor is bound with i
         { list, unitPk: `UNIT#${town}#${own}` },
         { list, pk: `AUDIT#${town}` },
         { list, pk: `AUDIT#${town}`, sk: 'x', extra: 'y' },
+        { list, pk: `TOWN#${town}`, sk: 'HAZARD#zzz' },
+        { list, pk: `TOWN#${town}`, sk: 'INCIDENT#000000001' },
+        { list, pk: `TOWN#${otherTown}`, sk: 'EXPOSURE#2022-Q2' },
         { list, offset: -1 },
         { list, offset: 1e300 },
       ].map((key) => `${query}${query ? '&' : ''}cursor=${base64url(JSON.stringify(key))}`),
@@ -651,6 +788,10 @@ describe('cursors forged for this very list (the digest a cursor is bound with i
     ['GET /instances', ''],
     ['GET /audit', ''],
     ['GET /scores', 'year=2022'],
+    ['GET /incidents', ''],
+    ['GET /hazards', ''],
+    ['GET /self-built-houses', ''],
+    ['GET /exposures', ''],
   ])('%s: a start key the server never gave out is a 400 naming the cursor, never a 500', async (routeKey, query) => {
     const path = routeKey.split(' ')[1] ?? '/';
     for (const target of forged(routeKey, query)) {
@@ -763,6 +904,257 @@ describe('valid edits with extreme values: never a 5xx (an accepted one is put b
         await check({ method: 'POST', target: '/plans', ...jsonBody(JSON.stringify({ ...body, note: '属性测试' })), role: 'admin' }, 'POST /plans');
       }),
       { numRuns: 30 },
+    );
+  }, 120_000);
+});
+
+describe("issue 5's routes, with any input their schemas take: never a 5xx, the issue's bad input refused by name (an accepted one is put back)", () => {
+  const anyDay = fc.date({ min: new Date('1900-01-01T00:00:00Z'), max: new Date('2199-12-31T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10));
+  /** Mostly near the request's day, where the rules change, sometimes anywhere. */
+  const day = fc.oneof({ weight: 3, arbitrary: fc.integer({ min: -400, max: 400 }).map((n) => addDays(today, n)) }, { weight: 1, arbitrary: anyDay });
+  const units = ['village-1', 'village-2', own, 'economic-office', 'fire-office', 'no-such-unit'];
+  const text = (max: number) => fc.oneof(fc.string({ minLength: 1, maxLength: Math.min(max, 40) }), fc.constantFrom('店内住人', '消防通道堵塞', ' ', '\u0000', 'x'.repeat(max), 'x'.repeat(max + 1)));
+
+  async function current(path: string): Promise<Record<string, unknown>> {
+    const reply = await send({ method: 'GET', target: path, role: 'admin' });
+    expect(reply.status, reply.text).toBe(200);
+    return JSON.parse(reply.text) as Record<string, unknown>;
+  }
+
+  const issuePaths = (reply: Reply): string[] => (JSON.parse(reply.text) as { issues?: { path: string }[] }).issues?.map((i) => i.path) ?? [];
+
+  /** Sends a JSON body as the admin, checks the file's properties, and says whether the schemas took it. */
+  async function post(method: string, target: string, routeKey: string, body: unknown, role: Role = 'admin'): Promise<{ reply: Reply; valid: boolean }> {
+    const attempt = { method, target, ...jsonBody(JSON.stringify(body)), role };
+    const valid = verdictOf(attempt).kind === 'valid';
+    return { reply: await check(attempt, routeKey), valid };
+  }
+
+  it('PUT /recruitment/{id}/stages: any counts on the current version; a stage above the one before it is a 400 naming that stage', async () => {
+    const candidates = STAGE_IDS.slice(STAGE_IDS.indexOf('registration'));
+    // A funnel that holds (cumulative counts, each at most the one before), or any counts at all.
+    const funnel = fc.array(fc.integer({ min: 0, max: 200 }), { minLength: STAGE_IDS.length, maxLength: STAGE_IDS.length }).map((ns) => {
+      const sorted = [...ns].sort((a, b) => b - a);
+      return Object.fromEntries(STAGE_IDS.map((id, n) => [id, sorted[n] ?? 0]));
+    });
+    // A funnel that holds but for one stage, a few more than the stage before it.
+    const bumped = fc.tuple(funnel, fc.integer({ min: 1, max: candidates.length - 1 }), fc.integer({ min: 1, max: 20 })).map(([counts, n, more]) => ({ ...counts, [candidates[n] ?? '']: (counts[candidates[n - 1] ?? ''] ?? 0) + more }));
+    const anyCounts = fc.dictionary(
+      fc.constantFrom(...STAGE_IDS),
+      fc.oneof({ weight: 9, arbitrary: fc.integer({ min: 0, max: 120 }) }, { weight: 1, arbitrary: fc.constantFrom(100_000, 100_001, -1, 1.5) }),
+      { minKeys: 1, maxKeys: STAGE_IDS.length },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(funnel, bumped, anyCounts), fc.constantFrom<Role>('admin', 'unit'), async (counts, role) => {
+        const campaign = await current('/recruitment?year=2022');
+        const { reply, valid } = await post('PUT', '/recruitment/2022/stages', 'PUT /recruitment/{id}/stages', { version: campaign['version'], counts, note: '属性测试' }, role);
+        if (!valid) return;
+        const after = { ...(campaign['counts'] as Record<string, number>), ...counts };
+        const over = candidates.filter((stage, n) => n > 0 && (after[stage] ?? 0) > (after[candidates[n - 1] ?? ''] ?? 0));
+        if (over.length > 0) {
+          expect(reply.status, reply.text).toBe(400);
+          expect(issuePaths(reply)).toEqual(expect.arrayContaining(over.map((stage) => `counts.${stage}`)));
+        } else if (reply.status === 200) {
+          const stored = (JSON.parse(reply.text) as { counts: Record<string, number> }).counts;
+          for (const [n, stage] of candidates.entries()) if (n > 0) expect(stored[stage] ?? 0).toBeLessThanOrEqual(stored[candidates[n - 1] ?? ''] ?? 0);
+        }
+      }),
+      { numRuns: 40 },
+    );
+  }, 120_000);
+
+  it('PUT /recruitment/{id}/model: any pass rates and stage days on the current version', async () => {
+    const rate = fc.oneof(fc.double({ min: 1e-9, max: 1, noNaN: true }), fc.constantFrom(0, 1, 1.0000001, -0.5, 5e-324));
+    const days = fc.oneof(fc.integer({ min: 1, max: 365 }), fc.constantFrom(0, 366, 1.5));
+    const model = fc.record(
+      { passRates: fc.dictionary(fc.constantFrom('qualification-review', 'written-test', 'physical-test', 'interview', 'medical-check', 'political-review', 'public-notice', 'hired', 'induction-training'), rate, { maxKeys: 4 }), stageDays: fc.dictionary(fc.constantFrom(...STAGE_IDS), days, { maxKeys: 4 }) },
+      { requiredKeys: [] },
+    );
+    await fc.assert(
+      fc.asyncProperty(model, async (change) => {
+        const campaign = await current('/recruitment?year=2022');
+        await post('PUT', '/recruitment/2022/model', 'PUT /recruitment/{id}/model', { version: campaign['version'], ...change });
+      }),
+      { numRuns: 25 },
+    );
+  }, 120_000);
+
+  it('POST /incidents: any fire; one dated after the request (Asia/Shanghai) is a 400 naming occurredOn', async () => {
+    const count = fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constantFrom(100_000, 100_001, -1, 0.5));
+    const fireInput = fc.record({
+      // Mostly between the plan's first day (2022-04-15) and the request's, where a fire is recorded.
+      occurredOn: fc.oneof({ weight: 2, arbitrary: fc.integer({ min: -66, max: 0 }).map((n) => addDays(today, n)) }, { weight: 2, arbitrary: day }),
+      place: text(200),
+      casualties: fc.record({ deaths: count, injuries: count }),
+      socialImpact: fc.constantFrom(...socialImpacts),
+      description: text(4000),
+    });
+    await fc.assert(
+      fc.asyncProperty(fireInput, async (input) => {
+        const { reply, valid } = await post('POST', '/incidents', 'POST /incidents', input);
+        if (valid && input.occurredOn > today) {
+          expect(reply.status, reply.text).toBe(400);
+          expect(issuePaths(reply)).toContain('occurredOn');
+        }
+      }),
+      { numRuns: 30 },
+    );
+  }, 120_000);
+
+  it('POST /incidents/{id}/investigation/close: any findings, parties and rectifications on the current version; a rectification due too soon, too late or of no unit is a 400 naming it', async () => {
+    const rectification = fc.record({ what: text(120), owner: fc.constantFrom(...units), deadline: day });
+    const party = fc.record({ party: fc.constantFrom(...partyTypes), name: text(200) }, { requiredKeys: ['party', 'name'] });
+    const close = fc.record(
+      { findings: text(4000), responsibleParties: fc.array(party, { maxLength: 3 }), rectifications: fc.array(rectification, { maxLength: 4 }), lookBackAfterMonths: fc.integer({ min: 0, max: 13 }) },
+      { requiredKeys: ['findings'] },
+    );
+    await fc.assert(
+      fc.asyncProperty(close, async (body) => {
+        const incident = await current('/incidents/fire-1');
+        const { reply, valid } = await post('POST', '/incidents/fire-1/investigation/close', 'POST /incidents/{id}/investigation/close', { version: incident['version'], ...body });
+        if (!valid) return;
+        // docs/incidents.md: a rectification is due after the day of the close, and within a year of it.
+        const late = (body.rectifications ?? []).flatMap((r, n) => (r.deadline <= today || r.deadline > addDays(today, 366) ? [`rectifications[${n}].deadline`] : []));
+        // And it is owned by a unit of the plan.
+        const nobody = (body.rectifications ?? []).flatMap((r, n) => (r.owner === 'no-such-unit' ? [`rectifications[${n}].owner`] : []));
+        if (late.length + nobody.length > 0) {
+          expect(reply.status, reply.text).toBe(400);
+          expect(issuePaths(reply)).toEqual(expect.arrayContaining([...late, ...nobody]));
+        }
+      }),
+      { numRuns: 30 },
+    );
+  }, 120_000);
+
+  it('POST /hazards: any hazard; a deadline in the past, or an area or owner that is no unit of the plan, is a 400 naming it', async () => {
+    const common = fc.record(
+      {
+        place: text(200),
+        area: fc.constantFrom(...units),
+        grade: fc.constantFrom(...hazardGrades),
+        owner: fc.constantFrom(...units),
+        description: text(2000),
+        deadline: day,
+        contact: fc.record({ name: fc.string({ minLength: 1, maxLength: 40 }), phone: fc.stringMatching(/^[0-9+()\-\s]{5,24}$/) }, { requiredKeys: [] }),
+      },
+      { requiredKeys: ['place', 'area', 'grade', 'description'] },
+    );
+    /** Mostly the fields each category takes (item 7's problems and occupants, item 6's measure), sometimes the wrong ones. */
+    const fitting = fc.oneof(
+      { weight: 3, arbitrary: fc.record({ category: fc.constantFrom(...hazardCategories.filter((c) => c !== 'self-built-house' && c !== 'plant-warehouse')) }) },
+      { weight: 2, arbitrary: fc.record({ category: fc.constant('self-built-house'), problems: fc.subarray([...selfBuiltProblems], { minLength: 1 }), occupants: fc.integer({ min: 10, max: 100_000 }) }) },
+      { weight: 2, arbitrary: fc.record({ category: fc.constant('plant-warehouse'), measure: fc.constantFrom(...plantMeasures) }, { requiredKeys: ['category'] }) },
+      {
+        weight: 1,
+        arbitrary: fc.record(
+          { category: fc.constantFrom(...hazardCategories), problems: fc.subarray([...selfBuiltProblems]), occupants: fc.integer({ min: 0, max: 100_000 }), measure: fc.constantFrom(...plantMeasures) },
+          { requiredKeys: ['category'] },
+        ),
+      },
+    );
+    const hazard = fc.tuple(common, fitting).map(([a, b]) => ({ ...a, ...b }));
+    await fc.assert(
+      fc.asyncProperty(hazard, async (input) => {
+        const { reply, valid } = await post('POST', '/hazards', 'POST /hazards', input);
+        if (!valid) return;
+        // A deadline in the past, an area or owner that is no unit of the plan: each named.
+        const named = [
+          ...(input.deadline !== undefined && input.deadline < today ? ['deadline'] : []),
+          ...(input.area === 'no-such-unit' ? ['area'] : []),
+          ...(input.owner === 'no-such-unit' ? ['owner'] : []),
+        ];
+        if (named.length > 0) {
+          expect(reply.status, reply.text).toBe(400);
+          expect(issuePaths(reply)).toEqual(expect.arrayContaining(named));
+        }
+      }),
+      { numRuns: 40 },
+    );
+  }, 120_000);
+
+  it('POST /hazards/{id}/list: any deadline on the current version; one in the past is a 400 naming deadline', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.option(day, { nil: undefined }), async (deadline) => {
+        const { version } = await current(`/hazards/${seeded.toList}`);
+        const { reply, valid } = await post('POST', `/hazards/${seeded.toList}/list`, 'POST /hazards/{id}/list', { version, ...(deadline === undefined ? {} : { deadline }) });
+        if (valid && deadline !== undefined && deadline < today) {
+          expect(reply.status, reply.text).toBe(400);
+          expect(issuePaths(reply)).toContain('deadline');
+        }
+      }),
+      { numRuns: 25 },
+    );
+  }, 120_000);
+
+  it('POST /self-built-houses and POST /self-built-houses/{id}/hazards: any house, any problem', async () => {
+    const house = fc.record(
+      {
+        address: text(200),
+        area: fc.constantFrom(...units),
+        floors: fc.oneof(fc.integer({ min: 1, max: 60 }), fc.constantFrom(0, 61)),
+        occupants: fc.integer({ min: 0, max: 100_000 }),
+        uses: fc.subarray([...selfBuiltUses], { minLength: 1 }),
+        problems: fc.array(fc.record({ code: fc.constantFrom(...selfBuiltProblems), note: text(500) }, { requiredKeys: ['code'] }), { maxLength: 4 }),
+        contact: fc.record({ name: fc.string({ minLength: 1, maxLength: 40 }) }, { requiredKeys: [] }),
+        note: text(1000),
+      },
+      { requiredKeys: ['address', 'area', 'floors', 'occupants', 'uses'] },
+    );
+    const turn = fc.record({ problem: fc.constantFrom(...selfBuiltProblems), grade: fc.constantFrom(...hazardGrades), owner: fc.constantFrom(...units), deadline: day, description: text(2000) }, { requiredKeys: ['problem', 'grade'] });
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(house.map((h) => ({ house: h })), turn.map((t) => ({ turn: t }))), async (change) => {
+        if ('house' in change) {
+          await post('POST', '/self-built-houses', 'POST /self-built-houses', change.house);
+          return;
+        }
+        const { version } = await current(`/self-built-houses/${seeded.house}`);
+        const { reply, valid } = await post('POST', `/self-built-houses/${seeded.house}/hazards`, 'POST /self-built-houses/{id}/hazards', { version, ...change.turn });
+        if (valid && change.turn.deadline !== undefined && change.turn.deadline < today) expect(reply.status, reply.text).toBe(400);
+      }),
+      { numRuns: 30 },
+    );
+  }, 120_000);
+
+  it('PATCH /exposures/{id}: a text with personal data is a 400 naming the entry and field; one without is taken', async () => {
+    type Piece = { text: string; personal: boolean };
+    const neutral = fc.oneof(
+      fc.constantFrom('店内设置住宿', '电动自行车室内充电', '2022年6月20日', '共3处', '订单号20220620123456789012', '建筑面积1200平方米', '3层', '示例村一 兴隆路8号'),
+      fc.string({ minLength: 1, maxLength: 10, unit: 'grapheme-ascii' }).filter((t) => !/\d/.test(t)),
+    );
+    const personal = fc.constantFrom(
+      '13923456789',
+      '139-2345-6789',
+      '139 2345 6789',
+      '+86 139 2345 6789',
+      '(86)13923456789',
+      '１３９２３４５６７８９',
+      '023-12345678',
+      '(023)4567 8901',
+      '电话 4567890',
+      '500118199001011234',
+      '50011819900101123X',
+      '联系人：张三丰',
+      '房东：李四',
+      contact.name,
+    );
+    const piece: fc.Arbitrary<Piece> = fc.oneof({ weight: 3, arbitrary: neutral.map((t) => ({ text: t, personal: false })) }, { weight: 1, arbitrary: personal.map((t) => ({ text: t, personal: true })) });
+    const words = fc.array(piece, { minLength: 1, maxLength: 4 });
+    const edit = fc.record({ field: fc.constantFrom('place', 'description'), pieces: words });
+    await fc.assert(
+      fc.asyncProperty(edit, async ({ field, pieces }) => {
+        const list = await current(`/exposures/${quarter}`);
+        const value = pieces.map((p) => p.text).join('，');
+        const { reply, valid } = await post('PATCH', `/exposures/${quarter}`, 'PATCH /exposures/{id}', { version: list['version'], entries: [{ hazardId: seeded.main, [field]: value }] });
+        if (!valid) return;
+        const what = `${field}: ${value}\n→ ${reply.status} ${reply.text.slice(0, 400)}`;
+        if (pieces.some((p) => p.personal)) {
+          expect(reply.status, what).toBe(400);
+          expect(new Set(issuePaths(reply)), what).toEqual(new Set([`entries[0].${field}`]));
+        } else {
+          expect(reply.status, what).toBe(200);
+        }
+      }),
+      { numRuns: 40 },
     );
   }, 120_000);
 });

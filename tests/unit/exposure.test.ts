@@ -91,6 +91,15 @@ describe('the draft', () => {
     for (const secret of ['王小明', '13812345678', '138 1234 5678', '023-12345678', 'contact']) expect(text).not.toContain(secret);
   });
 
+  it("scrubs a contact's name from another hazard's entry too", () => {
+    const neighbour = hazard('g', '2022-05-13', { place: '兴隆路10号仓库', description: '与王小明日杂店共用疏散通道' });
+
+    const both = draftExposure({ plan, date: '2022-06-30', hazards: [withContact, neighbour] });
+
+    expect(both.entries.find((e) => e.hazardId === neighbour.id)?.description).toBe('与[姓名已隐去]日杂店共用疏散通道');
+    expect(JSON.stringify(both)).not.toContain('王小明');
+  });
+
   it('says which hazards an earlier published list carried', () => {
     const q1: ExposureList = { ...draftExposure({ plan, date: '2022-03-31', hazards: [] }), status: 'published', publishedOn: '2022-04-02', entries: [{ ...list.entries[1]!, hazardId: house.id }] };
 
@@ -124,6 +133,12 @@ describe("an admin's edits", () => {
     expect(problems).toEqual([
       { path: 'entries[1].description', message: `entry ${h1.id}: the description contains a personal phone number (mobile) (139******6789): an exposure list names no person and no phone number; remove it` },
     ]);
+  });
+
+  it("are refused when a text names another hazard's contact", () => {
+    const problems = problemsOf(() => editExposure(draft, { version: 0, entries: [{ hazardId: h2.id, description: '仓库由李四经营' }] }, who, names([h1, h2])));
+
+    expect(problems.map((p) => p.path)).toEqual(['entries[0].description']);
   });
 
   it("are refused when a text names the hazard's contact, or an entry not on the list", () => {
