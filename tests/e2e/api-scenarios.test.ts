@@ -33,7 +33,7 @@ import { startApiServer, type ApiServer } from '../../local/api/server.ts';
 import type { MailMessage } from '../../local/runtime/emulators.ts';
 import { createLocalRuntime, type LocalRuntime, type ScheduledRun } from '../../local/runtime/runtime.ts';
 import { loadOrSynthesize } from '../../local/runtime/synth.ts';
-import { daysFrom, digestItems, repoRoot, shanghai, townPlan, unitOf } from '../support/workflow-runtime.ts';
+import { daysFrom, digestItems, heardOf, repoRoot, shanghai, townPlan } from '../support/workflow-runtime.ts';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -169,20 +169,6 @@ async function replay(from: IsoDate, to: IsoDate): Promise<ReplayedDay[]> {
   return days;
 }
 
-/** Who heard what about one instance on each day: `{ '2022-09-13': ['emergency-office 到期提醒'], … }`. */
-function heardOf(days: ReplayedDay[], instanceId: string): Record<IsoDate, string[]> {
-  const heard: Record<IsoDate, string[]> = {};
-  for (const { day, mail } of days) {
-    for (const message of mail) {
-      for (const item of digestItems(message)) {
-        if (item.instanceId !== instanceId) continue;
-        for (const to of message.destination.to) (heard[day] ??= []).push(`${unitOf(to)} ${item.section}`);
-      }
-    }
-  }
-  for (const list of Object.values(heard)) list.sort();
-  return heard;
-}
 
 /** The ledger's header row, as docs/api-documents.md lists it. */
 const LEDGER_HEADERS = ['序号', '条款', '工作事项', '责任单位', '周期', '开始日期', '截止日期', '完成日期', '状态', '灯色', '督办记录', '审核', '报送情况', '目标与完成数', '应报材料', '佐证材料', '实例编号'];

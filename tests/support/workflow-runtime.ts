@@ -231,3 +231,18 @@ export function useWorkflowHarness(): () => WorkflowHarness {
     return harness;
   };
 }
+
+/** Who heard what about one instance on each day: `{ '2022-10-08': ['emergency-office 督办·黄灯', …] }`. */
+export function heardOf(days: readonly ReplayedDay[], instanceId: string): Record<string, string[]> {
+  const heard: Record<string, string[]> = {};
+  for (const { day, mail } of days) {
+    for (const message of mail) {
+      for (const item of digestItems(message)) {
+        if (item.instanceId !== instanceId) continue;
+        for (const to of message.destination.to) (heard[day] ??= []).push(`${unitOf(to)} ${item.section}`);
+      }
+    }
+  }
+  for (const list of Object.values(heard)) list.sort();
+  return heard;
+}

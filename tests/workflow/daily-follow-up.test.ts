@@ -4,9 +4,8 @@
  * template's own schedules.
  */
 import { describe, expect, it } from 'vitest';
-import type { IsoDate } from '../../functions/core/dates.ts';
 import type { InstanceRecord } from '../../functions/core/instance.ts';
-import { address, digestItems, qingfengPlan, shanghai, useWorkflowHarness, townPlan, unitOf, type ReplayedDay } from '../support/workflow-runtime.ts';
+import { address, digestItems, heardOf, qingfengPlan, shanghai, useWorkflowHarness, townPlan } from '../support/workflow-runtime.ts';
 
 const harness = useWorkflowHarness();
 
@@ -80,20 +79,6 @@ describe('DailyFollowUp on rest days', () => {
   });
 });
 
-/** Who heard what about one instance on each day: `{ '2022-10-08': ['emergency-office 督办·黄灯', …] }`. */
-function heardOf(days: ReplayedDay[], instanceId: string): Record<IsoDate, string[]> {
-  const heard: Record<IsoDate, string[]> = {};
-  for (const { day, mail } of days) {
-    for (const message of mail) {
-      for (const item of digestItems(message)) {
-        if (item.instanceId !== instanceId) continue;
-        for (const to of message.destination.to) (heard[day] ??= []).push(`${unitOf(to)} ${item.section}`);
-      }
-    }
-  }
-  for (const list of Object.values(heard)) list.sort();
-  return heard;
-}
 
 describe('the escalation ladder, replayed day by day on the schedules', () => {
   it('notice, reminders before the due date, nothing on it, then yellow, red and warning talk on their working days, to the ladder’s recipients; a report stops it', async () => {

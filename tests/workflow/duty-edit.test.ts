@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { IsoDate } from '../../functions/core/dates.ts';
 import { apiGatewayEvent } from '../../local/api/api-gateway-event.ts';
 import { tokenClaims } from '../../local/api/local-auth.ts';
-import { digestItems, shanghai, townPlan, unitOf, useWorkflowHarness, type ReplayedDay } from '../support/workflow-runtime.ts';
+import { digestItems, heardOf, shanghai, townPlan, useWorkflowHarness } from '../support/workflow-runtime.ts';
 
 const harness = useWorkflowHarness();
 
@@ -32,20 +32,6 @@ async function dutyRoute(routeKey: string, town: string, day: IsoDate, body: unk
   return { statusCode: response.statusCode, body: JSON.parse(response.body) as Record<string, unknown> };
 }
 
-/** Who heard what about one instance on each day: `{ '2022-09-21': ['emergency-office 督办·黄灯', …] }`. */
-function heardOf(days: ReplayedDay[], instanceId: string): Record<IsoDate, string[]> {
-  const heard: Record<IsoDate, string[]> = {};
-  for (const { day, mail } of days) {
-    for (const message of mail) {
-      for (const item of digestItems(message)) {
-        if (item.instanceId !== instanceId) continue;
-        for (const to of message.destination.to) (heard[day] ??= []).push(`${unitOf(to)} ${item.section}`);
-      }
-    }
-  }
-  for (const list of Object.values(heard)) list.sort();
-  return heard;
-}
 
 describe('an edited due date on the replayed days', () => {
   it('moves the reminders and escalations of the open instance: none on the old reminder days, each on its new day', async () => {

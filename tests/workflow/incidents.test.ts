@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { IsoDate } from '../../functions/core/dates.ts';
 import { apiGatewayEvent } from '../../local/api/api-gateway-event.ts';
 import { tokenClaims } from '../../local/api/local-auth.ts';
-import { address, digestItems, shanghai, townPlan, unitOf, useWorkflowHarness, type ReplayedDay } from '../support/workflow-runtime.ts';
+import { address, digestItems, shanghai, townPlan, unitOf, useWorkflowHarness, type ReplayedDay, heardOf } from '../support/workflow-runtime.ts';
 
 const harness = useWorkflowHarness();
 const DUTIES = ['c05-extended-investigation', 'c05-look-back', 's3-3-accountability-review'];
@@ -69,19 +69,6 @@ async function incidents(town: string, routeKey: string, day: IsoDate, body: unk
   return { status: response.statusCode, body: JSON.parse(response.body) as Record<string, unknown> };
 }
 
-/** Who heard what about one instance on each day of a replay: `{ '2022-07-20': ['police-station 到期提醒'] }`. */
-function heardOf(days: readonly ReplayedDay[], instanceId: string): Record<IsoDate, string[]> {
-  const heard: Record<IsoDate, string[]> = {};
-  for (const { day, mail } of days) {
-    for (const message of mail) {
-      for (const item of digestItems(message)) {
-        if (item.instanceId !== instanceId) continue;
-        for (const to of message.destination.to) (heard[day] ??= []).push(`${unitOf(to)} ${item.section}`);
-      }
-    }
-  }
-  return heard;
-}
 
 const succeeded = (days: readonly ReplayedDay[]) => days.flatMap((d) => d.runs).every((r) => r.execution.status === 'SUCCEEDED');
 
