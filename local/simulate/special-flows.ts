@@ -461,7 +461,9 @@ export function hazardPlan(seed: number, plan: Plan, calendar: WorkCalendar): Sp
         const owner = OWNER_BY_CATEGORY[category];
         const explicit = grade === 'general' && r('explicit') < 0.2 ? calendar.onOrAfter(addDays(foundOn, 15)) : undefined;
         deadline = deadlineOf({ grade, deadline: explicit }, foundOn, calendar);
-        const byUnit = r('recorder') < 0.4;
+        // A unit records only what it rectifies itself; one owned by a department is the committee office's to record.
+        const ownedByArea = !(owner && unitExists(plan, owner)) || owner === area.id;
+        const byUnit = r('recorder') < 0.4 && ownedByArea;
         actions.push({
           kind: 'record-hazard',
           on: foundOn,
