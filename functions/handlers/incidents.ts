@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { changedFields } from '../core/audit.ts';
-import { WorkCalendar } from '../core/calendar.ts';
 import { localDate, type IsoDate } from '../core/dates.ts';
 import { ConflictError, ForbiddenError, InvalidInputError } from '../core/errors.ts';
 import {
@@ -51,7 +50,6 @@ import {
   followUpShardOf,
   getActivePlan,
   instancePut,
-  listCalendarOverrides,
   MAX_TRANSACTION_ITEMS,
   newInstancePut,
   transact,
@@ -71,7 +69,6 @@ import {
  */
 
 const env = loadEnv(z.object({ CONSOLE_URL: z.url().default('https://fireplan.example.org') }));
-const stateCouncil = new WorkCalendar();
 const TIME_ZONE = 'Asia/Shanghai';
 /** Two admins recording fires at the same moment: the one that loses the number tries again with the next. */
 const NUMBER_ATTEMPTS = 3;
@@ -93,9 +90,8 @@ interface PreparedNotice {
 /** The owners' mail of the instances told now, as outbox items for the request's transaction. */
 async function prepareNotice(ctx: IncidentContext, incident: IncidentRecord, occasion: IncidentOccasion, told: readonly InstanceRecord[]): Promise<PreparedNotice> {
   const notices = incidentNotices({ plan: ctx.plan, today: ctx.today, consoleUrl: env.CONSOLE_URL }, incident, occasion, told);
-  // The calendar the workflows run by (ResolveDay's): the State Council's, with the stored overrides.
-  const calendar = stateCouncil.withOverrides(await listCalendarOverrides());
-  const date = calendar.addWorkdays(ctx.today, 1);
+  // The town's next working day: the next day its follow-up runs (and delivers what is left).
+  const date = ctx.calendar.addWorkdays(ctx.today, 1);
   const shard = followUpShardOf(incident.town);
   return {
     to: notices.mails.map((m) => m.to),
